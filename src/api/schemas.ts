@@ -1,0 +1,105 @@
+// Every request and response shape of the API, in one file. The same zod schemas validate
+// requests and generate /openapi.json, so the document cannot drift from the code.
+import { z } from "@hono/zod-openapi";
+
+/** Prefixed random id (see src/ids.ts); anything else cannot name a row. */
+export const Id = (prefix: string) =>
+	z
+		.string()
+		.regex(new RegExp(`^${prefix}_[a-z2-7]{26}$`))
+		.openapi({ example: `${prefix}_aaaaaaaaaaaaaaaaaaaaaaaaaa` });
+
+export const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) }).openapi("Error");
+
+const errorResponse = (description: string) => ({
+	description,
+	content: { "application/json": { schema: ErrorBody } },
+});
+
+/** The error responses every authenticated route can give. */
+export const commonErrors = {
+	400: errorResponse("Invalid input"),
+	401: errorResponse("Missing or invalid credentials"),
+	403: errorResponse("Not allowed"),
+	404: errorResponse("Not found (including ids of another organisation)"),
+	500: errorResponse("Internal error (no details are disclosed)"),
+} as const;
+
+export const goneError = { 410: errorResponse("The message was deleted (crypto-shredded)") } as const;
+
+export const IdParam = (prefix: string) => z.object({ id: Id(prefix).openapi({ param: { name: "id", in: "path" } }) });
+
+/** Page sizes: each listed conversation costs a key unwrap and a decryption; 100 bounds that. */
+export const MAX_PAGE_SIZE = 100;
+
+export const ConversationQuery = z.object({
+	alias: Id("als")
+		.optional()
+		.openapi({ param: { name: "alias", in: "query" } }),
+	status: z
+		.enum(["open", "closed"])
+		.optional()
+		.openapi({ param: { name: "status", in: "query" } }),
+	cursor: z
+		.string()
+		.max(512)
+		.optional()
+		.openapi({ param: { name: "cursor", in: "query" } }),
+	limit: z.coerce
+		.number()
+		.int()
+		.min(1)
+		.max(MAX_PAGE_SIZE)
+		.default(25)
+		.openapi({ param: { name: "limit", in: "query" } }),
+});
+
+const Mailbox = z.object({ name: z.string(), address: z.string() }).openapi("Mailbox");
+
+export const ConversationSummary = z
+	.object({
+		id: z.string(),
+		aliasId: z.string(),
+		status: z.enum(["open", "closed"]),
+		assigneeId: z.string().nullable(),
+		subject: z.string().nullable(),
+		counterpart: z.string(),
+		lastMessageAt: z.string(),
+		lastMessageId: z.string().nullable(),
+		createdAt: z.string(),
+	})
+	.openapi("ConversationSummary");
+
+export const ConversationPage = z
+	.object({ data: z.array(ConversationSummary), nextCursor: z.string().nullable() })
+	.openapi("ConversationPage");
+
+export const Message = z
+	.object({
+		id: z.string(),
+		conversationId: z.string(),
+		aliasId: z.string(),
+		direction: z.enum(["inbound", "outbound"]),
+		status: z.enum(["received", "quarantined", "queued", "sent", "failed", "blocked", "deleted"]),
+		quarantineReason: z.string().nullable(),
+		size: z.number().int(),
+		receivedAt: z.string(),
+		subject: z.string().nullable(),
+		from: Mailbox.nullable(),
+		to: z.array(Mailbox),
+		cc: z.array(Mailbox),
+		date: z.string().nullable(),
+		text: z.string().nullable(),
+		html: z.string().nullable(),
+		attachments: z.array(
+			z.object({
+				filename: z.string().nullable(),
+				mimeType: z.string(),
+				size: z.number().int(),
+				disposition: z.string().nullable(),
+			}),
+		),
+	})
+	.openapi("Message");
+
+export const Health = z.object({ ok: z.literal(true) }).openapi("Health");

@@ -1,0 +1,81 @@
+// The REST API: request id, secure headers, bearer auth on /v1, routes per domain, one error
+// shape. Handlers are thin; domain modules take a plain RequestContext.
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { createMiddleware } from "hono/factory";
+import { requestId } from "hono/request-id";
+import { secureHeaders } from "hono/secure-headers";
+import { Health } from "./api/schemas";
+import { appendAudit } from "./audit/append";
+import { authenticateBearer } from "./auth/authenticate";
+import { openDb } from "./db/client";
+import { type Env, loadConfig } from "./env";
+import { AppError } from "./errors";
+import { inboxRoutes } from "./inbox/routes";
+import type { RequestContext } from "./request-context";
+
+type AppEnv = { Bindings: Env; Variables: { ctx: RequestContext; requestId: string } };
+export type ApiApp = OpenAPIHono<AppEnv>;
+
+function errorBody(err: AppError) {
+	return { error: { code: err.code, message: err.message } };
+}
+
+const authenticate = createMiddleware<AppEnv>(async (c, next) => {
+	const config = await loadConfig(c.env);
+	const db = openDb(c.env.DB);
+	const result = await authenticateBearer(db, c.req.header("Authorization"));
+	if (!result.ok) {
+		// A credential that named a real token is recorded in that token's org; nothing of the
+		// presented secret is kept.
+		if (result.orgId) {
+			await appendAudit(db, config.auditKey, result.orgId, {
+				actorType: "anonymous",
+				actorId: "unknown",
+				action: "auth.failed",
+				outcome: "denied",
+				requestId: c.var.requestId,
+				details: { reason: result.reason },
+			});
+		}
+		throw new AppError("unauthorized");
+	}
+	c.set("ctx", { db, bucket: c.env.BODIES, config, principal: result.principal, requestId: c.var.requestId });
+	await next();
+});
+
+export function createApp(): ApiApp {
+	const app: ApiApp = new OpenAPIHono<AppEnv>({
+		defaultHook: (result, c) => {
+			if (!result.success) {
+				const issue = result.error.issues[0];
+				const field = issue?.path.join(".") || "request";
+				return c.json({ error: { code: "invalid_request", message: `${field}: ${issue?.message ?? "invalid"}` } }, 400);
+			}
+		},
+	});
+	app.use(requestId());
+	app.use(secureHeaders());
+	app.use("/v1/*", authenticate);
+
+	app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
+	app.openapi(
+		{
+			method: "get",
+			path: "/health",
+			summary: "Liveness",
+			responses: { 200: { description: "Up", content: { "application/json": { schema: Health } } } },
+		},
+		(c) => c.json({ ok: true as const }, 200),
+	);
+	inboxRoutes(app);
+	app.doc31("/openapi.json", { openapi: "3.1.0", info: { title: "Carepost API", version: "0.1.0" } });
+
+	app.notFound((c) => c.json(errorBody(new AppError("not_found")), 404));
+	app.onError((err, c) => {
+		if (err instanceof AppError) return c.json(errorBody(err), err.status);
+		// Ids only: the error's message may quote SQL or input, so it is not logged or returned.
+		console.error(JSON.stringify({ event: "api.error", requestId: c.var.requestId, name: err.name }));
+		return c.json(errorBody(new AppError("internal_error")), 500);
+	});
+	return app;
+}

@@ -1,0 +1,58 @@
+// The one place that reads bindings, vars and secrets. Everything else receives a parsed Config.
+import { importHmacKey, importKeyring, type Keyring } from "./crypto/keyring";
+import { AppError } from "./errors";
+
+export interface Env {
+	DB: D1Database;
+	BODIES: R2Bucket;
+	OUTBOX: Queue<unknown>;
+	EMAIL: SendEmail;
+	/** JSON map: key id → base64 256-bit key-encryption key. */
+	KEYS: string;
+	ACTIVE_KEY_ID: string;
+	/** base64 256-bit HMAC key for the audit chain. */
+	AUDIT_KEY: string;
+	/** base64 256-bit HMAC key for blind indexes. */
+	INDEX_KEY: string;
+	MAX_INBOUND_BYTES?: string;
+	OUTBOUND_TRANSPORT?: string;
+}
+
+export interface Config {
+	keyring: Keyring;
+	auditKey: CryptoKey;
+	indexKey: CryptoKey;
+	/** Inbound messages larger than this are refused before their body is read. */
+	maxInboundBytes: number;
+}
+
+/** Email Routing's own inbound cap; a larger configured value could never be reached. */
+export const DEFAULT_MAX_INBOUND_BYTES = 25 * 1024 * 1024;
+
+function positiveInt(name: string, value: string | undefined, fallback: number): number {
+	if (value === undefined || value === "") return fallback;
+	const n = Number(value);
+	if (!Number.isSafeInteger(n) || n <= 0) throw new AppError("misconfigured", `${name} must be a positive integer`);
+	return n;
+}
+
+// Importing keys costs a few WebCrypto calls; an isolate serves many requests with the same
+// secrets, so the parsed config is kept until any input changes.
+let cached: { signature: string; config: Promise<Config> } | undefined;
+
+export function loadConfig(env: Env): Promise<Config> {
+	const signature = [env.KEYS, env.ACTIVE_KEY_ID, env.AUDIT_KEY, env.INDEX_KEY, env.MAX_INBOUND_BYTES].join("\u0000");
+	if (cached?.signature === signature) return cached.config;
+	const config = (async (): Promise<Config> => ({
+		keyring: await importKeyring(env.KEYS, env.ACTIVE_KEY_ID),
+		auditKey: await importHmacKey("AUDIT_KEY", env.AUDIT_KEY),
+		indexKey: await importHmacKey("INDEX_KEY", env.INDEX_KEY),
+		maxInboundBytes: positiveInt("MAX_INBOUND_BYTES", env.MAX_INBOUND_BYTES, DEFAULT_MAX_INBOUND_BYTES),
+	}))();
+	// A failed parse must not be cached, or a fixed secret would need a redeploy to be noticed.
+	config.catch(() => {
+		if (cached?.config === config) cached = undefined;
+	});
+	cached = { signature, config };
+	return config;
+}

@@ -1,0 +1,163 @@
+// Storing one inbound message so that nothing is lost and nothing is half-written:
+// seal → R2 put → one D1 batch (conversation + message + audit). If the batch fails the R2
+// object is removed again and the error propagates, so the sending server retries.
+import { and, eq } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import { commitWithAudit } from "../audit/append";
+import { blindIndex } from "../crypto/blind-index";
+import { newDataKey, sealBytes, sealJson } from "../crypto/envelope";
+import { type Db, errorText } from "../db/client";
+import { conversations, messages } from "../db/schema";
+import type { Config } from "../env";
+import { newId } from "../ids";
+import type { MessageMeta } from "./meta";
+import type { QuarantineReason } from "./parse";
+import { findConversation } from "./thread";
+
+export interface StoreDeps {
+	db: Db;
+	bucket: R2Bucket;
+	config: Config;
+}
+
+export interface InboundMail {
+	orgId: string;
+	aliasId: string;
+	/** Aliases the address resolved through (addressed alias first); threading looks in all. */
+	via: string[];
+	raw: Uint8Array;
+	meta: MessageMeta;
+	quarantine: QuarantineReason | null;
+}
+
+export type StoreOutcome =
+	| { stored: true; messageId: string; conversationId: string }
+	| { stored: false; duplicateOf: string };
+
+export function bodyKey(orgId: string, messageId: string): string {
+	return `org/${orgId}/msg/${messageId}`;
+}
+
+async function existingMessage(db: Db, aliasId: string, dedupeKey: string): Promise<string | null> {
+	const [row] = await db
+		.select({ id: messages.id })
+		.from(messages)
+		.where(and(eq(messages.aliasId, aliasId), eq(messages.dedupeKey, dedupeKey)))
+		.limit(1);
+	return row?.id ?? null;
+}
+
+/** The counterpart of a new conversation: the header sender, or the envelope sender without one. */
+function counterpartOf(meta: MessageMeta): string {
+	return (meta.from?.address || meta.envelopeFrom).toLowerCase();
+}
+
+export async function storeInbound({ db, bucket, config }: StoreDeps, mail: InboundMail): Promise<StoreOutcome> {
+	const { orgId, aliasId, meta } = mail;
+	const messageIdIndex = meta.messageId ? await blindIndex(config.indexKey, "message-id", meta.messageId) : null;
+	// Redelivery is keyed by Message-ID; mail without one by a keyed digest of its bytes.
+	const dedupeKey = messageIdIndex ?? (await blindIndex(config.indexKey, "raw-digest", mail.raw));
+	const duplicateOf = await existingMessage(db, aliasId, dedupeKey);
+	if (duplicateOf) return { stored: false, duplicateOf };
+
+	const now = new Date().toISOString();
+	const messageId = newId("msg");
+	const existingConversation = await findConversation(
+		db,
+		config.indexKey,
+		orgId,
+		mail.via,
+		meta.inReplyTo,
+		meta.references,
+	);
+	const conversationId = existingConversation ?? newId("cnv");
+	const statements: BatchItem<"sqlite">[] = [];
+	if (existingConversation) {
+		statements.push(
+			db
+				.update(conversations)
+				.set({ lastMessageAt: now, status: "open" })
+				.where(and(eq(conversations.id, conversationId), eq(conversations.orgId, orgId))),
+		);
+	} else {
+		const counterpart = counterpartOf(meta);
+		const convKey = await newDataKey(config.keyring);
+		statements.push(
+			db.insert(conversations).values({
+				id: conversationId,
+				orgId,
+				aliasId,
+				counterpartIndex: await blindIndex(config.indexKey, "address", counterpart),
+				wrappedKey: convKey.wrapped,
+				keyId: convKey.keyId,
+				sealed: await sealJson(
+					convKey.key,
+					{ orgId, recordId: conversationId, purpose: "conversation" },
+					{ counterpart, subject: meta.subject },
+				),
+				lastMessageAt: now,
+				createdAt: now,
+			}),
+		);
+	}
+
+	const dataKey = await newDataKey(config.keyring);
+	const r2Key = bodyKey(orgId, messageId);
+	const status = mail.quarantine ? "quarantined" : "received";
+	statements.push(
+		db.insert(messages).values({
+			id: messageId,
+			orgId,
+			conversationId,
+			aliasId,
+			direction: "inbound",
+			messageIdIndex,
+			dedupeKey,
+			size: mail.raw.byteLength,
+			r2Key,
+			wrappedKey: dataKey.wrapped,
+			keyId: dataKey.keyId,
+			sealed: await sealJson(dataKey.key, { orgId, recordId: messageId, purpose: "meta" }, meta),
+			status,
+			quarantineReason: mail.quarantine,
+			createdAt: now,
+		}),
+	);
+
+	const body = await sealBytes(dataKey.key, { orgId, recordId: messageId, purpose: "raw" }, mail.raw);
+	await bucket.put(r2Key, body);
+	try {
+		await commitWithAudit(
+			db,
+			config.auditKey,
+			orgId,
+			[
+				{
+					actorType: "system",
+					actorId: "email-routing",
+					action: mail.quarantine ? "message.quarantined" : "message.received",
+					targetType: "message",
+					targetId: messageId,
+					outcome: "success",
+					details: {
+						aliasId,
+						conversationId,
+						size: mail.raw.byteLength,
+						...(mail.quarantine ? { reason: mail.quarantine } : {}),
+					},
+				},
+			],
+			statements,
+		);
+	} catch (err) {
+		// The object is unreadable without the wrapped key that was never committed; removing it
+		// keeps R2 free of orphans. If even this fails, a sweep can collect the orphan later.
+		await bucket.delete(r2Key).catch(() => undefined);
+		// Two deliveries of the same message raced: the other one stored it.
+		if (/UNIQUE constraint failed: messages\.alias_id, messages\.dedupe_key/.test(errorText(err))) {
+			return { stored: false, duplicateOf: (await existingMessage(db, aliasId, dedupeKey)) ?? "unknown" };
+		}
+		throw err;
+	}
+	return { stored: true, messageId, conversationId };
+}

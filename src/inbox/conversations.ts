@@ -1,0 +1,123 @@
+// Listing conversations: only aliases the caller holds a grant on, newest first, keyset
+// pages (a cursor is the last row's (last_message_at, id), so deep pages cost the same as the
+// first). Subjects and counterparts are PHI: they are decrypted per row and the list is audited.
+import { and, desc, eq, inArray, lt, or, sql } from "drizzle-orm";
+import { appendAudit } from "../audit/append";
+import { readableAliasIds } from "../auth/grants";
+import { can } from "../auth/rbac";
+import { openDataKey, openJson } from "../crypto/envelope";
+import { conversations, messages } from "../db/schema";
+import { AppError } from "../errors";
+import { callerEvent, type RequestContext } from "../request-context";
+import { authoriseOnAlias, denied } from "./access";
+
+export interface ConversationFilter {
+	aliasId?: string | undefined;
+	status?: "open" | "closed" | undefined;
+	cursor?: string | undefined;
+	limit: number;
+}
+
+export interface ConversationSummary {
+	id: string;
+	aliasId: string;
+	status: "open" | "closed";
+	assigneeId: string | null;
+	subject: string | null;
+	counterpart: string;
+	lastMessageAt: string;
+	lastMessageId: string | null;
+	createdAt: string;
+}
+
+function encodeCursor(at: string, id: string): string {
+	return btoa(JSON.stringify([at, id]))
+		.replaceAll("+", "-")
+		.replaceAll("/", "_")
+		.replaceAll("=", "");
+}
+
+function decodeCursor(cursor: string): [string, string] {
+	try {
+		const value: unknown = JSON.parse(atob(cursor.replaceAll("-", "+").replaceAll("_", "/")));
+		if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === "string")) {
+			return value as [string, string];
+		}
+	} catch {
+		// fall through to the error below
+	}
+	throw new AppError("invalid_request", "cursor is not valid");
+}
+
+export async function listConversations(
+	ctx: RequestContext,
+	filter: ConversationFilter,
+): Promise<{ data: ConversationSummary[]; nextCursor: string | null }> {
+	if (!can(ctx.principal, "conversation.list")) await denied(ctx, "conversation.list", null);
+	if (filter.aliasId) {
+		await authoriseOnAlias(ctx, "message.read", filter.aliasId, { type: "alias", id: filter.aliasId });
+	}
+	const after = filter.cursor ? decodeCursor(filter.cursor) : null;
+	const lastMessageId = sql<
+		string | null
+	>`(SELECT ${messages.id} FROM ${messages} WHERE ${messages.conversationId} = ${conversations.id} ORDER BY ${messages.createdAt} DESC LIMIT 1)`;
+	const rows = await ctx.db
+		.select({ c: conversations, lastMessageId })
+		.from(conversations)
+		.where(
+			and(
+				eq(conversations.orgId, ctx.principal.orgId),
+				inArray(conversations.aliasId, readableAliasIds(ctx.db, ctx.principal)),
+				filter.aliasId ? eq(conversations.aliasId, filter.aliasId) : undefined,
+				filter.status ? eq(conversations.status, filter.status) : undefined,
+				after
+					? or(
+							lt(conversations.lastMessageAt, after[0]),
+							and(eq(conversations.lastMessageAt, after[0]), lt(conversations.id, after[1])),
+						)
+					: undefined,
+			),
+		)
+		.orderBy(desc(conversations.lastMessageAt), desc(conversations.id))
+		.limit(filter.limit + 1);
+
+	const page = rows.slice(0, filter.limit);
+	const data = await Promise.all(
+		page.map(async ({ c, lastMessageId }) => {
+			const key = await openDataKey(ctx.config.keyring, c.keyId, c.wrappedKey);
+			const sealed = await openJson<{ counterpart: string; subject: string | null }>(
+				key,
+				{ orgId: c.orgId, recordId: c.id, purpose: "conversation" },
+				c.sealed,
+			);
+			return {
+				id: c.id,
+				aliasId: c.aliasId,
+				status: c.status,
+				assigneeId: c.assigneeId,
+				subject: sealed.subject,
+				counterpart: sealed.counterpart,
+				lastMessageAt: c.lastMessageAt,
+				lastMessageId,
+				createdAt: c.createdAt,
+			};
+		}),
+	);
+	await appendAudit(
+		ctx.db,
+		ctx.config.auditKey,
+		ctx.principal.orgId,
+		callerEvent(ctx, {
+			action: "conversation.list",
+			targetType: filter.aliasId ? "alias" : null,
+			targetId: filter.aliasId ?? null,
+			outcome: "success",
+			details: { count: data.length },
+		}),
+	);
+	const last = page.at(-1);
+	return {
+		data,
+		nextCursor: rows.length > filter.limit && last ? encodeCursor(last.c.lastMessageAt, last.c.id) : null,
+	};
+}
