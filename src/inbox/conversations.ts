@@ -6,7 +6,7 @@ import { appendAudit } from "../audit/append";
 import { readableAliasIds } from "../auth/grants";
 import { can } from "../auth/rbac";
 import { openDataKey, openJson } from "../crypto/envelope";
-import { conversations, messages } from "../db/schema";
+import { conversations } from "../db/schema";
 import { AppError } from "../errors";
 import { callerEvent, type RequestContext } from "../request-context";
 import { authoriseOnAlias, denied } from "./access";
@@ -58,9 +58,11 @@ export async function listConversations(
 		await authoriseOnAlias(ctx, "message.read", filter.aliasId, { type: "alias", id: filter.aliasId });
 	}
 	const after = filter.cursor ? decodeCursor(filter.cursor) : null;
+	// Written out: drizzle renders columns unqualified inside a sql`` subquery, and an
+	// unqualified "id" would bind to the inner table.
 	const lastMessageId = sql<
 		string | null
-	>`(SELECT ${messages.id} FROM ${messages} WHERE ${messages.conversationId} = ${conversations.id} ORDER BY ${messages.createdAt} DESC LIMIT 1)`;
+	>`(SELECT m.id FROM messages m WHERE m.conversation_id = "conversations"."id" ORDER BY m.created_at DESC LIMIT 1)`;
 	const rows = await ctx.db
 		.select({ c: conversations, lastMessageId })
 		.from(conversations)
