@@ -53,7 +53,8 @@ async function everythingAtRest(): Promise<string> {
 	expect(objects.objects.length).toBeGreaterThan(0);
 	for (const o of objects.objects) {
 		const body = await env.BODIES.get(o.key);
-		dump += o.key + JSON.stringify(body?.customMetadata ?? {}) + new TextDecoder("latin1").decode(await body?.arrayBuffer());
+		dump +=
+			o.key + JSON.stringify(body?.customMetadata ?? {}) + new TextDecoder("latin1").decode(await body?.arrayBuffer());
 	}
 	return dump.toLowerCase();
 }

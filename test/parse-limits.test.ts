@@ -33,7 +33,8 @@ function withHeaderBytes(total: number): string {
 function withParts(count: number): string {
 	const parts = Array.from(
 		{ length: count },
-		(_, i) => `--p\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename="f${i}.bin"\r\n\r\nx\r\n`,
+		(_, i) =>
+			`--p\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename="f${i}.bin"\r\n\r\nx\r\n`,
 	);
 	return `From: a@example.org\r\nTo: b@example.org\r\nSubject: parts\r\nContent-Type: multipart/mixed; boundary="p"\r\n\r\n${parts.join("")}--p--\r\n`;
 }
