@@ -53,7 +53,12 @@ const DEMO = {
 	admin: { id: demoId("usr", "demoadmin"), email: "admin@clinic.example" },
 	tokenId: demoId("tok", "demoadmin"),
 	aliases: [
-		{ id: demoId("als", "democardiology"), local: "cardiology-referrals", class: "clinical", name: "Cardiology Referrals" },
+		{
+			id: demoId("als", "democardiology"),
+			local: "cardiology-referrals",
+			class: "clinical",
+			name: "Cardiology Referrals",
+		},
 		{ id: demoId("als", "demobilling"), local: "billing", class: "administrative", name: "Billing" },
 		{ id: demoId("als", "demofrontdesk"), local: "frontdesk", class: "administrative", name: "Front Desk" },
 	],

@@ -64,7 +64,9 @@ it(`stores every one of the ${corpus.length} corpus messages`, async () => {
 	for (const [folder, t] of [...tally].sort()) {
 		console.log(`| ${folder} | ${t.sent} | ${t.received} | ${t.quarantined} | ${[...t.reasons].join(", ")} |`);
 	}
-	console.log(`| **total** | ${corpus.length} | ${rows.filter((r) => r.status === "received").length} | ${rows.filter((r) => r.status === "quarantined").length} | |\n`);
+	console.log(
+		`| **total** | ${corpus.length} | ${rows.filter((r) => r.status === "received").length} | ${rows.filter((r) => r.status === "quarantined").length} | |\n`,
+	);
 
 	expect(failures).toEqual([]);
 	expect(rows).toHaveLength(corpus.length);
