@@ -5,8 +5,7 @@ import { createMiddleware } from "hono/factory";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { Health } from "./api/schemas";
-import { appendAudit } from "./audit/append";
-import { authenticateBearer } from "./auth/authenticate";
+import { authenticate } from "./auth/authenticate";
 import { openDb } from "./db/client";
 import { type Env, loadConfig } from "./env";
 import { AppError } from "./errors";
@@ -20,26 +19,16 @@ function errorBody(err: AppError) {
 	return { error: { code: err.code, message: err.message } };
 }
 
-const authenticate = createMiddleware<AppEnv>(async (c, next) => {
+const authenticated = createMiddleware<AppEnv>(async (c, next) => {
 	const config = await loadConfig(c.env);
 	const db = openDb(c.env.DB);
-	const result = await authenticateBearer(db, c.req.header("Authorization"));
-	if (!result.ok) {
-		// A credential that named a real token is recorded in that token's org; nothing of the
-		// presented secret is kept.
-		if (result.orgId) {
-			await appendAudit(db, config.auditKey, result.orgId, {
-				actorType: "anonymous",
-				actorId: "unknown",
-				action: "auth.failed",
-				outcome: "denied",
-				requestId: c.var.requestId,
-				details: { reason: result.reason },
-			});
-		}
-		throw new AppError("unauthorized");
-	}
-	c.set("ctx", { db, bucket: c.env.BODIES, config, principal: result.principal, requestId: c.var.requestId });
+	const principal = await authenticate(db, config, {
+		authorization: c.req.header("Authorization"),
+		accessAssertion: c.req.header("Cf-Access-Jwt-Assertion"),
+		clientIp: c.req.header("CF-Connecting-IP"),
+		requestId: c.var.requestId,
+	});
+	c.set("ctx", { db, bucket: c.env.BODIES, config, principal, requestId: c.var.requestId });
 	await next();
 });
 
@@ -55,7 +44,7 @@ export function createApp(): ApiApp {
 	});
 	app.use(requestId());
 	app.use(secureHeaders());
-	app.use("/v1/*", authenticate);
+	app.use("/v1/*", authenticated);
 
 	app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
 	app.openapi(

@@ -1,4 +1,5 @@
 // The one place that reads bindings, vars and secrets. Everything else receives a parsed Config.
+import type { AccessConfig } from "./auth/access-jwt";
 import { importHmacKey, importKeyring, type Keyring } from "./crypto/keyring";
 import { AppError } from "./errors";
 
@@ -16,6 +17,10 @@ export interface Env {
 	INDEX_KEY: string;
 	MAX_INBOUND_BYTES?: string;
 	OUTBOUND_TRANSPORT?: string;
+	/** Cloudflare Access team domain (e.g. clinic.cloudflareaccess.com); enables Access sign-in. */
+	ACCESS_TEAM_DOMAIN?: string;
+	/** The Access application's audience tag. */
+	ACCESS_AUD?: string;
 }
 
 export interface Config {
@@ -24,10 +29,21 @@ export interface Config {
 	indexKey: CryptoKey;
 	/** Inbound messages larger than this are refused before their body is read. */
 	maxInboundBytes: number;
+	/** Set only when both Access variables are configured. */
+	access: AccessConfig | null;
 }
 
 /** Email Routing's own inbound cap; a larger configured value could never be reached. */
 export const DEFAULT_MAX_INBOUND_BYTES = 25 * 1024 * 1024;
+
+function accessConfig(teamDomain: string | undefined, audience: string | undefined): AccessConfig | null {
+	if (!teamDomain && !audience) return null;
+	if (!teamDomain || !audience)
+		throw new AppError("misconfigured", "set both ACCESS_TEAM_DOMAIN and ACCESS_AUD, or neither");
+	if (!/^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(teamDomain))
+		throw new AppError("misconfigured", "ACCESS_TEAM_DOMAIN is not a host name");
+	return { teamDomain, audience };
+}
 
 function positiveInt(name: string, value: string | undefined, fallback: number): number {
 	if (value === undefined || value === "") return fallback;
@@ -41,13 +57,22 @@ function positiveInt(name: string, value: string | undefined, fallback: number):
 let cached: { signature: string; config: Promise<Config> } | undefined;
 
 export function loadConfig(env: Env): Promise<Config> {
-	const signature = [env.KEYS, env.ACTIVE_KEY_ID, env.AUDIT_KEY, env.INDEX_KEY, env.MAX_INBOUND_BYTES].join("\u0000");
+	const signature = [
+		env.KEYS,
+		env.ACTIVE_KEY_ID,
+		env.AUDIT_KEY,
+		env.INDEX_KEY,
+		env.MAX_INBOUND_BYTES,
+		env.ACCESS_TEAM_DOMAIN,
+		env.ACCESS_AUD,
+	].join("\u0000");
 	if (cached?.signature === signature) return cached.config;
 	const config = (async (): Promise<Config> => ({
 		keyring: await importKeyring(env.KEYS, env.ACTIVE_KEY_ID),
 		auditKey: await importHmacKey("AUDIT_KEY", env.AUDIT_KEY),
 		indexKey: await importHmacKey("INDEX_KEY", env.INDEX_KEY),
 		maxInboundBytes: positiveInt("MAX_INBOUND_BYTES", env.MAX_INBOUND_BYTES, DEFAULT_MAX_INBOUND_BYTES),
+		access: accessConfig(env.ACCESS_TEAM_DOMAIN, env.ACCESS_AUD),
 	}))();
 	// A failed parse must not be cached, or a fixed secret would need a redeploy to be noticed.
 	config.catch(() => {

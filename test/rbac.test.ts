@@ -25,20 +25,45 @@ const principal = (role: OrgRole, clinical: boolean, scopes: Scope[]): Principal
 
 /** The policy written out by hand, independently of the RULES table. */
 function expected(role: OrgRole, clinical: boolean, scopes: Scope[], action: Action, alias: AliasResource): boolean {
-	const has = (s: Scope) => scopes.includes(s) || scopes.includes("admin");
+	const has = (...wanted: Scope[]) => scopes.includes("admin") || wanted.some((s) => scopes.includes(s));
 	const rank = { viewer: 1, sender: 2, manager: 3 };
 	const grant = alias.grant ? rank[alias.grant] : 0;
+	const roleIn = (...roles: OrgRole[]) => roles.includes(role);
 	switch (action) {
 		case "message.read":
 			return has("messages:read") && grant >= 1;
 		case "message.send":
 			return has("messages:send") && grant >= 2 && (alias.class === "administrative" || clinical);
+		case "message.delete":
+			return has("messages:send") && grant >= 3;
+		case "conversation.manage":
+			return has("messages:send") && grant >= 2;
 		case "conversation.list":
 			return has("messages:read");
+		case "alias.list":
+			return has("messages:read", "aliases:write", "audit:read");
 		case "alias.write":
-			return has("aliases:write") && ["owner", "admin", "compliance"].includes(role);
+			return has("aliases:write") && roleIn("owner", "admin", "compliance");
+		case "alias.grant":
+			return has("aliases:write") && (roleIn("owner", "admin", "compliance") || grant >= 3);
+		case "user.read":
+		case "team.read":
+		case "policy.read":
+			return has("admin", "audit:read") && roleIn("owner", "admin", "compliance", "auditor");
+		case "domain.read":
+			return has("admin", "aliases:write", "audit:read") && roleIn("owner", "admin", "compliance", "auditor");
+		case "user.manage":
+		case "team.manage":
+		case "domain.manage":
+		case "token.manage_any":
+			return has("admin") && roleIn("owner", "admin");
+		case "recipient.read":
+			return has("messages:send", "audit:read");
+		case "recipient.manage":
+		case "policy.manage":
+			return has("admin") && roleIn("owner", "admin", "compliance");
 		case "audit.read":
-			return has("audit:read") && ["owner", "compliance", "auditor"].includes(role);
+			return has("audit:read") && roleIn("owner", "compliance", "auditor");
 	}
 }
 
@@ -97,6 +122,20 @@ describe("can()", () => {
 			principal("owner", true, ["admin"]),
 			"message.read",
 			undefined,
+			false,
+		],
+		[
+			"an alias manager may change its grants",
+			principal("member", false, ["aliases:write"]),
+			"alias.grant",
+			{ class: "administrative", grant: "manager" },
+			true,
+		],
+		[
+			"a sender may not",
+			principal("member", true, ["aliases:write"]),
+			"alias.grant",
+			{ class: "administrative", grant: "sender" },
 			false,
 		],
 		["an auditor reads the audit log", principal("auditor", false, ["audit:read"]), "audit.read", undefined, true],

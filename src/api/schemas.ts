@@ -9,6 +9,20 @@ export const Id = (prefix: string) =>
 		.regex(new RegExp(`^${prefix}_[a-z2-7]{26}$`))
 		.openapi({ example: `${prefix}_aaaaaaaaaaaaaaaaaaaaaaaaaa` });
 
+/**
+ * Text that may end up in a mail header or a log line: CR, LF or NUL there would let a caller
+ * inject headers (or smuggle SMTP commands), so they are refused outright, never stripped.
+ */
+export const HeaderSafeText = z.string().regex(/^[^\r\n\0]*$/, "must not contain CR, LF or NUL");
+
+/** RFC 5321 caps a mailbox at 254 octets in practice. */
+export const MailAddress = z
+	.string()
+	.max(254)
+	.regex(/^[^\r\n\0]*$/, "must not contain CR, LF or NUL")
+	.pipe(z.email())
+	.transform((a) => a.toLowerCase());
+
 export const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) }).openapi("Error");
 
 const errorResponse = (description: string) => ({

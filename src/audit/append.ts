@@ -2,7 +2,7 @@
 // never stored without its audit row (or the other way round).
 import { desc, eq } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import { type Db, errorText } from "../db/client";
+import { type Db, errorText, runBatch } from "../db/client";
 import { auditEvents } from "../db/schema";
 import { type AuditEvent, chainRows, GENESIS_MAC } from "./chain";
 
@@ -38,11 +38,8 @@ export async function commitWithAudit(
 		const head = await auditHead(db, orgId);
 		const rows = await chainRows(auditKey, orgId, head, events, new Date().toISOString());
 		const inserts = rows.map((row) => db.insert(auditEvents).values(row));
-		const batch = [...statements, ...inserts];
-		const [first, ...rest] = batch;
-		if (!first) return;
 		try {
-			await db.batch([first, ...rest]);
+			await runBatch(db, [...statements, ...inserts]);
 			return;
 		} catch (err) {
 			if (attempt >= MAX_APPEND_ATTEMPTS || !errorText(err).includes("audit_chain:")) throw err;

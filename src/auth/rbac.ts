@@ -1,7 +1,10 @@
 // Role-based access as data (DESIGN §5). Pure: no I/O, tested exhaustively role × action.
-// A request is allowed when (1) the token carries the action's scope (or `admin`), (2) the
-// user's org role is one the action admits, and (3) for alias-bound actions the user holds a
-// strong enough grant on that alias — and, to send from a clinical alias, is licensed staff.
+// A request is allowed when
+//   (1) the token carries one of the action's scopes (the `admin` scope stands for all), and
+//   (2) the user's org role is one the action admits outright, or — for alias-bound actions —
+//       the user holds a strong enough grant on that alias, and
+//   (3) to send from a clinical alias, the user is licensed (clinical) staff.
+// Scopes only ever narrow: a token never grants more than its user's role and grants.
 
 export const ORG_ROLES = ["owner", "admin", "compliance", "auditor", "member"] as const;
 export type OrgRole = (typeof ORG_ROLES)[number];
@@ -15,6 +18,7 @@ export type Scope = (typeof SCOPES)[number];
 export interface Principal {
 	orgId: string;
 	userId: string;
+	/** Null for a Cloudflare Access session. */
 	tokenId: string | null;
 	role: OrgRole;
 	clinical: boolean;
@@ -28,24 +32,45 @@ export interface AliasResource {
 }
 
 interface Rule {
-	scope: Scope;
+	scopes: readonly Scope[];
+	/** Org roles allowed outright. */
 	roles: readonly OrgRole[];
-	/** Minimum grant on the alias; absent for actions not bound to one alias. */
+	/** Alias-bound: the minimum grant on the alias that also allows it (for any role). */
 	grant?: GrantRole;
-	/** Clinical aliases admit only clinical users for this action. */
+	/** On a clinical alias only clinical users may do this, whatever else they hold. */
 	clinicalOnly?: boolean;
 }
 
-const EVERYONE = ORG_ROLES;
+const ALL: readonly OrgRole[] = ORG_ROLES;
+const NONE: readonly OrgRole[] = [];
+const ALIAS_ADMINS: readonly OrgRole[] = ["owner", "admin", "compliance"];
+const USER_ADMINS: readonly OrgRole[] = ["owner", "admin"];
+const INVENTORY: readonly OrgRole[] = ["owner", "admin", "compliance", "auditor"];
+const AUDIT: readonly OrgRole[] = ["owner", "compliance", "auditor"];
 
 export const RULES = {
 	// Reading PHI needs a grant on the alias, whatever the org role: minimum necessary access.
-	"message.read": { scope: "messages:read", roles: EVERYONE, grant: "viewer" },
-	"message.send": { scope: "messages:send", roles: EVERYONE, grant: "sender", clinicalOnly: true },
-	// Listing is open to every role; the list itself holds only aliases the caller may read.
-	"conversation.list": { scope: "messages:read", roles: EVERYONE },
-	"alias.write": { scope: "aliases:write", roles: ["owner", "admin", "compliance"] },
-	"audit.read": { scope: "audit:read", roles: ["owner", "compliance", "auditor"] },
+	"message.read": { scopes: ["messages:read"], roles: NONE, grant: "viewer" },
+	"message.send": { scopes: ["messages:send"], roles: NONE, grant: "sender", clinicalOnly: true },
+	"message.delete": { scopes: ["messages:send"], roles: NONE, grant: "manager" },
+	"conversation.manage": { scopes: ["messages:send"], roles: NONE, grant: "sender" },
+	// Listing is open to every role; the list holds only what the caller may read.
+	"conversation.list": { scopes: ["messages:read"], roles: ALL },
+	"alias.list": { scopes: ["messages:read", "aliases:write", "audit:read"], roles: ALL },
+	"alias.write": { scopes: ["aliases:write"], roles: ALIAS_ADMINS },
+	"alias.grant": { scopes: ["aliases:write"], roles: ALIAS_ADMINS, grant: "manager" },
+	"user.read": { scopes: ["admin", "audit:read"], roles: INVENTORY },
+	"user.manage": { scopes: ["admin"], roles: USER_ADMINS },
+	"team.read": { scopes: ["admin", "audit:read"], roles: INVENTORY },
+	"team.manage": { scopes: ["admin"], roles: USER_ADMINS },
+	"domain.read": { scopes: ["admin", "aliases:write", "audit:read"], roles: INVENTORY },
+	"domain.manage": { scopes: ["admin"], roles: USER_ADMINS },
+	"token.manage_any": { scopes: ["admin"], roles: USER_ADMINS },
+	"recipient.read": { scopes: ["messages:send", "audit:read"], roles: ALL },
+	"recipient.manage": { scopes: ["admin"], roles: ALIAS_ADMINS },
+	"policy.read": { scopes: ["admin", "audit:read"], roles: INVENTORY },
+	"policy.manage": { scopes: ["admin"], roles: ALIAS_ADMINS },
+	"audit.read": { scopes: ["audit:read"], roles: AUDIT },
 } as const satisfies Record<string, Rule>;
 
 export type Action = keyof typeof RULES;
@@ -62,13 +87,23 @@ export function strongestGrant(grants: Iterable<GrantRole>): GrantRole | null {
 	return best;
 }
 
+export function hasScope(principal: Principal, scopes: readonly Scope[]): boolean {
+	return principal.scopes.includes("admin") || scopes.some((s) => principal.scopes.includes(s));
+}
+
 export function can(principal: Principal, action: Action, alias?: AliasResource): boolean {
 	const rule: Rule = RULES[action];
-	if (!principal.scopes.includes(rule.scope) && !principal.scopes.includes("admin")) return false;
-	if (!rule.roles.includes(principal.role)) return false;
-	if (rule.grant) {
-		if (!alias || !grantAtLeast(alias.grant, rule.grant)) return false;
-		if (rule.clinicalOnly && alias.class === "clinical" && !principal.clinical) return false;
-	}
-	return true;
+	if (!hasScope(principal, rule.scopes)) return false;
+	if (rule.clinicalOnly && alias?.class === "clinical" && !principal.clinical) return false;
+	if (rule.roles.includes(principal.role)) return true;
+	return rule.grant !== undefined && alias !== undefined && grantAtLeast(alias.grant, rule.grant);
+}
+
+/** May this user ever hold `role` on an alias of this class? Clinical senders must be licensed. */
+export function grantAllowed(
+	user: { clinical: boolean },
+	aliasClass: AliasResource["class"],
+	role: GrantRole,
+): boolean {
+	return aliasClass === "administrative" || role === "viewer" || user.clinical;
 }

@@ -1,3 +1,4 @@
+import type { BatchItem } from "drizzle-orm/batch";
 import { drizzle } from "drizzle-orm/d1";
 import * as schema from "./schema";
 
@@ -16,4 +17,10 @@ export function errorText(err: unknown): string {
 		cur = cur instanceof Error ? cur.cause : undefined;
 	}
 	return parts.join(" | ");
+}
+
+/** db.batch() for a list built at run time (drizzle wants a non-empty tuple). Atomic. */
+export async function runBatch(db: Db, items: BatchItem<"sqlite">[]): Promise<void> {
+	const [first, ...rest] = items;
+	if (first) await db.batch([first, ...rest]);
 }

@@ -261,3 +261,15 @@ export const auditEvents = sqliteTable(
 		index("audit_action").on(t.orgId, t.action),
 	],
 );
+
+/**
+ * Failed-authentication counters per token prefix or client address, so guessing is slowed
+ * and then refused (see src/auth/throttle.ts). Holds no secret: a prefix is 8 characters of a
+ * token that failed, an address is the client IP as Cloudflare reports it.
+ */
+export const authThrottle = sqliteTable("auth_throttle", {
+	key: text("key").primaryKey(),
+	failures: integer("failures").notNull(),
+	windowStart: text("window_start").notNull(),
+	blockedUntil: text("blocked_until"),
+});

@@ -3,13 +3,13 @@
 // first). Subjects and counterparts are PHI: they are decrypted per row and the list is audited.
 import { and, desc, eq, inArray, lt, or, sql } from "drizzle-orm";
 import { appendAudit } from "../audit/append";
+import { authoriseOnAlias, denied } from "../auth/access";
 import { readableAliasIds } from "../auth/grants";
 import { can } from "../auth/rbac";
 import { openDataKey, openJson } from "../crypto/envelope";
 import { conversations } from "../db/schema";
 import { AppError } from "../errors";
 import { callerEvent, type RequestContext } from "../request-context";
-import { authoriseOnAlias, denied } from "./access";
 
 export interface ConversationFilter {
 	aliasId?: string | undefined;

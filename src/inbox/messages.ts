@@ -4,13 +4,13 @@
 import { and, eq } from "drizzle-orm";
 import PostalMime from "postal-mime";
 import { appendAudit } from "../audit/append";
+import { authoriseOnAlias } from "../auth/access";
 import { openBytes, openDataKey, openJson } from "../crypto/envelope";
 import { messages } from "../db/schema";
 import { AppError } from "../errors";
 import type { MessageMeta } from "../inbound/meta";
 import { PARSE_LIMITS } from "../inbound/parse";
 import { callerEvent, type RequestContext } from "../request-context";
-import { authoriseOnAlias } from "./access";
 
 type MessageRow = typeof messages.$inferSelect;
 

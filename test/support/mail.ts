@@ -91,9 +91,7 @@ export async function deliver(
 	bindings: Cloudflare.Env = env,
 ): Promise<FakeMessage> {
 	const msg = fakeMessage(raw, envelope);
-	const ctx = createExecutionContext();
 	await worker.email(msg as unknown as ForwardableEmailMessage, bindings);
-	await waitOnExecutionContext(ctx);
 	return msg;
 }
 

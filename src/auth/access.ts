@@ -2,11 +2,12 @@
 // write the denial to the audit log before refusing, so failed access is on record too.
 import { and, eq } from "drizzle-orm";
 import { appendAudit } from "../audit/append";
-import { grantOn } from "../auth/grants";
-import { type Action, can } from "../auth/rbac";
+import type { AuditDetails } from "../audit/chain";
 import { aliases } from "../db/schema";
 import { AppError } from "../errors";
 import { callerEvent, type RequestContext } from "../request-context";
+import { grantOn } from "./grants";
+import { type Action, can } from "./rbac";
 
 export interface Target {
 	type: string;
@@ -25,6 +26,21 @@ export async function authoriseOnAlias(ctx: RequestContext, action: Action, alia
 		await denied(ctx, action, target, { aliasId });
 	}
 	return alias;
+}
+
+/** Refuses (and audits) unless the caller's role and scopes allow an org-level action. */
+export async function authorise(ctx: RequestContext, action: Action, target: Target | null = null): Promise<void> {
+	if (!can(ctx.principal, action)) await denied(ctx, action, target);
+}
+
+/** Writes one audit row for a successful action by the caller, with nothing else to commit. */
+export function audit(ctx: RequestContext, action: string, target: Target | null, details: AuditDetails = {}) {
+	return appendAudit(
+		ctx.db,
+		ctx.config.auditKey,
+		ctx.principal.orgId,
+		callerEvent(ctx, { action, targetType: target?.type, targetId: target?.id, outcome: "success", details }),
+	);
 }
 
 /** Audits a refused action and throws 403. */
