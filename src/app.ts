@@ -4,13 +4,18 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { createMiddleware } from "hono/factory";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
+import { aliasRoutes } from "./aliases/routes";
 import { Health } from "./api/schemas";
 import { authenticate } from "./auth/authenticate";
 import { openDb } from "./db/client";
 import { type Env, loadConfig } from "./env";
 import { AppError } from "./errors";
 import { inboxRoutes } from "./inbox/routes";
+import { orgRoutes } from "./org/routes";
 import type { RequestContext } from "./request-context";
+import { teamRoutes } from "./teams/routes";
+import { tokenRoutes } from "./tokens/routes";
+import { userRoutes } from "./users/routes";
 
 type AppEnv = { Bindings: Env; Variables: { ctx: RequestContext; requestId: string } };
 export type ApiApp = OpenAPIHono<AppEnv>;
@@ -56,6 +61,11 @@ export function createApp(): ApiApp {
 		},
 		(c) => c.json({ ok: true as const }, 200),
 	);
+	userRoutes(app);
+	tokenRoutes(app);
+	teamRoutes(app);
+	orgRoutes(app);
+	aliasRoutes(app);
 	inboxRoutes(app);
 	app.doc31("/openapi.json", { openapi: "3.1.0", info: { title: "Carepost API", version: "0.1.0" } });
 

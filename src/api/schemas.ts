@@ -1,5 +1,6 @@
-// Every request and response shape of the API, in one file. The same zod schemas validate
-// requests and generate /openapi.json, so the document cannot drift from the code.
+// The shared building blocks of the API's schemas (ids, safe text, addresses, errors, pages).
+// Each route file declares its own request/response shapes at its top from these. The same
+// zod schemas validate requests and generate /openapi.json, so the document cannot drift.
 import { z } from "@hono/zod-openapi";
 
 /** Prefixed random id (see src/ids.ts); anything else cannot name a row. */
@@ -32,12 +33,48 @@ const errorResponse = (description: string) => ({
 
 /** The error responses every authenticated route can give. */
 export const commonErrors = {
-	400: errorResponse("Invalid input"),
+	400: errorResponse("Invalid input (the message names the field)"),
 	401: errorResponse("Missing or invalid credentials"),
-	403: errorResponse("Not allowed"),
+	403: errorResponse("Not allowed (audited)"),
 	404: errorResponse("Not found (including ids of another organisation)"),
+	409: errorResponse("Conflicts with the current state"),
+	422: errorResponse("Well-formed but refused by a policy (the message says which)"),
+	429: errorResponse("Too many failed authentications from this client"),
 	500: errorResponse("Internal error (no details are disclosed)"),
 } as const;
+
+/** A JSON response entry for createRoute. */
+export function jsonResponse<T extends z.ZodType>(schema: T, description: string) {
+	return { description, content: { "application/json": { schema } } };
+}
+
+/** A required JSON request body for createRoute. */
+export function jsonBody<T extends z.ZodType>(schema: T) {
+	return { body: { content: { "application/json": { schema } }, required: true } };
+}
+
+/** A cursor page of items. */
+export function Page<T extends z.ZodType>(item: T, name: string) {
+	return z.object({ data: z.array(item), nextCursor: z.string().nullable() }).openapi(name);
+}
+
+export const Ok = z.object({ ok: z.literal(true) }).openapi("Ok");
+
+/** Keyset cursors are opaque base64url strings; 512 bounds what a caller can make us parse. */
+export const CursorParam = z
+	.string()
+	.max(512)
+	.optional()
+	.openapi({ param: { name: "cursor", in: "query" } });
+
+export const LimitParam = (max: number, fallback: number) =>
+	z.coerce
+		.number()
+		.int()
+		.min(1)
+		.max(max)
+		.default(fallback)
+		.openapi({ param: { name: "limit", in: "query" } });
 
 export const goneError = { 410: errorResponse("The message was deleted (crypto-shredded)") } as const;
 

@@ -2,13 +2,13 @@
 // pages (a cursor is the last row's (last_message_at, id), so deep pages cost the same as the
 // first). Subjects and counterparts are PHI: they are decrypted per row and the list is audited.
 import { and, desc, eq, inArray, lt, or, sql } from "drizzle-orm";
+import { decodeCursor, encodeCursor } from "../api/cursor";
 import { appendAudit } from "../audit/append";
 import { authoriseOnAlias, denied } from "../auth/access";
 import { readableAliasIds } from "../auth/grants";
 import { can } from "../auth/rbac";
 import { openDataKey, openJson } from "../crypto/envelope";
 import { conversations } from "../db/schema";
-import { AppError } from "../errors";
 import { callerEvent, type RequestContext } from "../request-context";
 
 export interface ConversationFilter {
@@ -30,25 +30,6 @@ export interface ConversationSummary {
 	createdAt: string;
 }
 
-function encodeCursor(at: string, id: string): string {
-	return btoa(JSON.stringify([at, id]))
-		.replaceAll("+", "-")
-		.replaceAll("/", "_")
-		.replaceAll("=", "");
-}
-
-function decodeCursor(cursor: string): [string, string] {
-	try {
-		const value: unknown = JSON.parse(atob(cursor.replaceAll("-", "+").replaceAll("_", "/")));
-		if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === "string")) {
-			return value as [string, string];
-		}
-	} catch {
-		// fall through to the error below
-	}
-	throw new AppError("invalid_request", "cursor is not valid");
-}
-
 export async function listConversations(
 	ctx: RequestContext,
 	filter: ConversationFilter,
@@ -57,7 +38,7 @@ export async function listConversations(
 	if (filter.aliasId) {
 		await authoriseOnAlias(ctx, "message.read", filter.aliasId, { type: "alias", id: filter.aliasId });
 	}
-	const after = filter.cursor ? decodeCursor(filter.cursor) : null;
+	const after = filter.cursor ? decodeCursor<[string, string]>(filter.cursor, 2) : null;
 	// Written out: drizzle renders columns unqualified inside a sql`` subquery, and an
 	// unqualified "id" would bind to the inner table.
 	const lastMessageId = sql<
@@ -120,6 +101,6 @@ export async function listConversations(
 	const last = page.at(-1);
 	return {
 		data,
-		nextCursor: rows.length > filter.limit && last ? encodeCursor(last.c.lastMessageAt, last.c.id) : null,
+		nextCursor: rows.length > filter.limit && last ? encodeCursor([last.c.lastMessageAt, last.c.id]) : null,
 	};
 }
