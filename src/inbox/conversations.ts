@@ -3,17 +3,17 @@
 // first). Subjects and counterparts are PHI: they are decrypted per row and the list is audited.
 import { and, desc, eq, inArray, lt, or, sql } from "drizzle-orm";
 import { decodeCursor, encodeCursor } from "../api/cursor";
-import { appendAudit } from "../audit/append";
-import { authoriseOnAlias, denied } from "../auth/access";
+import { audit, authoriseOnAlias, denied } from "../auth/access";
 import { readableAliasIds } from "../auth/grants";
 import { can } from "../auth/rbac";
 import { openDataKey, openJson } from "../crypto/envelope";
 import { conversations } from "../db/schema";
-import { callerEvent, type RequestContext } from "../request-context";
+import type { RequestContext } from "../request-context";
 
 export interface ConversationFilter {
 	aliasId?: string | undefined;
 	status?: "open" | "closed" | undefined;
+	assigneeId?: string | undefined;
 	cursor?: string | undefined;
 	limit: number;
 }
@@ -53,6 +53,7 @@ export async function listConversations(
 				inArray(conversations.aliasId, readableAliasIds(ctx.db, ctx.principal)),
 				filter.aliasId ? eq(conversations.aliasId, filter.aliasId) : undefined,
 				filter.status ? eq(conversations.status, filter.status) : undefined,
+				filter.assigneeId ? eq(conversations.assigneeId, filter.assigneeId) : undefined,
 				after
 					? or(
 							lt(conversations.lastMessageAt, after[0]),
@@ -86,18 +87,9 @@ export async function listConversations(
 			};
 		}),
 	);
-	await appendAudit(
-		ctx.db,
-		ctx.config.auditKey,
-		ctx.principal.orgId,
-		callerEvent(ctx, {
-			action: "conversation.list",
-			targetType: filter.aliasId ? "alias" : null,
-			targetId: filter.aliasId ?? null,
-			outcome: "success",
-			details: { count: data.length },
-		}),
-	);
+	await audit(ctx, "conversation.list", filter.aliasId ? { type: "alias", id: filter.aliasId } : null, {
+		count: data.length,
+	});
 	const last = page.at(-1);
 	return {
 		data,

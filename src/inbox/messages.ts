@@ -1,10 +1,10 @@
-// Reading one stored message: authorise, audit, open the envelope. Every successful read of
-// PHI writes `message.read` (or `message.read_raw`) before the data leaves; a failed integrity
-// check writes an `error` row, so tampering with stored mail is visible in the audit log.
+// Reading and deleting one stored message. Every successful read of PHI writes its audit row
+// before the data leaves; a failed integrity check writes an `error` row, so tampering with
+// stored mail is visible in the audit log. Deleting crypto-shreds: the wrapped key is erased.
 import { and, eq } from "drizzle-orm";
 import PostalMime from "postal-mime";
-import { appendAudit } from "../audit/append";
-import { authoriseOnAlias } from "../auth/access";
+import { appendAudit, commitWithAudit } from "../audit/append";
+import { audit, authoriseOnAlias } from "../auth/access";
 import { openBytes, openDataKey, openJson } from "../crypto/envelope";
 import { messages } from "../db/schema";
 import { AppError } from "../errors";
@@ -13,25 +13,7 @@ import { PARSE_LIMITS } from "../inbound/parse";
 import { callerEvent, type RequestContext } from "../request-context";
 
 type MessageRow = typeof messages.$inferSelect;
-
-export interface MessageView {
-	id: string;
-	conversationId: string;
-	aliasId: string;
-	direction: MessageRow["direction"];
-	status: MessageRow["status"];
-	quarantineReason: string | null;
-	size: number;
-	receivedAt: string;
-	subject: string | null;
-	from: MessageMeta["from"];
-	to: MessageMeta["to"];
-	cc: MessageMeta["cc"];
-	date: string | null;
-	text: string | null;
-	html: string | null;
-	attachments: MessageMeta["attachments"];
-}
+type ReadAction = "message.read" | "message.read_raw" | "message.read_attachment";
 
 interface Opened {
 	row: MessageRow;
@@ -39,17 +21,17 @@ interface Opened {
 	raw: Uint8Array<ArrayBuffer>;
 }
 
-async function openMessage(
-	ctx: RequestContext,
-	id: string,
-	action: "message.read" | "message.read_raw",
-): Promise<Opened> {
+async function findMessage(ctx: RequestContext, id: string): Promise<MessageRow> {
 	const row = await ctx.db.query.messages.findFirst({
 		where: and(eq(messages.id, id), eq(messages.orgId, ctx.principal.orgId)),
 	});
 	if (!row) throw new AppError("not_found");
-	const target = { type: "message", id };
-	await authoriseOnAlias(ctx, "message.read", row.aliasId, target);
+	return row;
+}
+
+async function openMessage(ctx: RequestContext, id: string, action: ReadAction): Promise<Opened> {
+	const row = await findMessage(ctx, id);
+	await authoriseOnAlias(ctx, "message.read", row.aliasId, { type: "message", id });
 	if (row.status === "deleted" || !row.wrappedKey || !row.sealed || !row.r2Key) throw new AppError("gone");
 	try {
 		const key = await openDataKey(ctx.config.keyring, row.keyId, row.wrappedKey);
@@ -61,33 +43,19 @@ async function openMessage(
 		return { row, meta, raw };
 	} catch (err) {
 		if (err instanceof AppError && err.code === "integrity_failed") {
-			await appendAudit(
-				ctx.db,
-				ctx.config.auditKey,
-				ctx.principal.orgId,
-				callerEvent(ctx, {
-					action,
-					targetType: "message",
-					targetId: id,
-					outcome: "error",
-					details: { reason: "integrity_failed" },
-				}),
-			);
+			const details = { reason: "integrity_failed" };
+			const event = callerEvent(ctx, { action, targetType: "message", targetId: id, outcome: "error", details });
+			await appendAudit(ctx.db, ctx.config.auditKey, ctx.principal.orgId, event);
 		}
 		throw err;
 	}
 }
 
-export async function readMessage(ctx: RequestContext, id: string): Promise<MessageView> {
+export async function readMessage(ctx: RequestContext, id: string) {
 	const { row, meta, raw } = await openMessage(ctx, id, "message.read");
 	// Quarantined mail broke a parse limit once; it is only ever served raw.
 	const body = row.status === "quarantined" ? null : await PostalMime.parse(raw, PARSE_LIMITS);
-	await appendAudit(
-		ctx.db,
-		ctx.config.auditKey,
-		ctx.principal.orgId,
-		callerEvent(ctx, { action: "message.read", targetType: "message", targetId: id, outcome: "success" }),
-	);
+	await audit(ctx, "message.read", { type: "message", id });
 	return {
 		id: row.id,
 		conversationId: row.conversationId,
@@ -110,11 +78,45 @@ export async function readMessage(ctx: RequestContext, id: string): Promise<Mess
 
 export async function readRawMessage(ctx: RequestContext, id: string): Promise<Uint8Array<ArrayBuffer>> {
 	const { raw } = await openMessage(ctx, id, "message.read_raw");
-	await appendAudit(
+	await audit(ctx, "message.read_raw", { type: "message", id });
+	return raw;
+}
+
+/** Attachment `index` (0-based, in the order of the message's attachment list). */
+export async function readAttachment(ctx: RequestContext, id: string, index: number) {
+	const { row, raw } = await openMessage(ctx, id, "message.read_attachment");
+	if (row.status === "quarantined")
+		throw new AppError("unprocessable", "This message is quarantined; download it raw.");
+	const email = await PostalMime.parse(raw, { ...PARSE_LIMITS, attachmentEncoding: "arraybuffer" });
+	const attachment = email.attachments[index];
+	if (!attachment) throw new AppError("not_found");
+	await audit(ctx, "message.read_attachment", { type: "message", id }, { index });
+	const content = attachment.content;
+	return {
+		filename: attachment.filename,
+		mimeType: attachment.mimeType,
+		content: typeof content === "string" ? new TextEncoder().encode(content) : new Uint8Array(content),
+	};
+}
+
+export async function deleteMessage(ctx: RequestContext, id: string) {
+	const row = await findMessage(ctx, id);
+	await authoriseOnAlias(ctx, "message.delete", row.aliasId, { type: "message", id });
+	if (row.status === "deleted") throw new AppError("gone");
+	await commitWithAudit(
 		ctx.db,
 		ctx.config.auditKey,
 		ctx.principal.orgId,
-		callerEvent(ctx, { action: "message.read_raw", targetType: "message", targetId: id, outcome: "success" }),
+		[callerEvent(ctx, { action: "message.delete", targetType: "message", targetId: id, outcome: "success" })],
+		[
+			ctx.db
+				.update(messages)
+				.set({ status: "deleted", wrappedKey: null, sealed: null, r2Key: null })
+				.where(eq(messages.id, id)),
+		],
 	);
-	return raw;
+	// The wrapped key is gone, so the object is already unreadable; removing it frees the space.
+	// A failure here leaves ciphertext nobody can open, which a sweep may collect later.
+	if (row.r2Key) await ctx.bucket.delete(row.r2Key).catch(() => undefined);
+	return { id, status: "deleted" as const };
 }
