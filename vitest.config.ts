@@ -43,4 +43,4 @@ export function carepostSuite(options: SuiteOptions) {
 	}));
 }
 
-export default carepostSuite({ include: ["test/**/*.test.ts"], exclude: ["test/corpus/**"] });
+export default carepostSuite({ include: ["test/**/*.test.ts"], exclude: ["test/corpus/**", "test/node/**"] });

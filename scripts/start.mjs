@@ -7,9 +7,10 @@
 //     ready-to-paste curl commands (also written to .carepost/demo.json).
 // This lives in scripts/ because it runs in Node, outside the Worker.
 import { spawn, spawnSync } from "node:child_process";
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { newToken, tenantSql } from "./tenant-sql.mjs";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const STATE = join(ROOT, ".carepost");
@@ -69,29 +70,23 @@ function demoToken() {
 		const saved = JSON.parse(readFileSync(DEMO_JSON, "utf8"));
 		if (typeof saved.token === "string") return saved.token;
 	}
-	// Same format as src/auth/tokens.ts: "cpt_" + base64url of 32 random bytes.
-	return `cpt_${randomBytes(32).toString("base64url")}`;
+	return newToken();
 }
 
-const q = (value) => `'${String(value).replaceAll("'", "''")}'`;
-
 function seedSql(token) {
-	const hash = createHash("sha256").update(token).digest("hex");
-	const stmts = [
-		`INSERT OR IGNORE INTO orgs (id, name) VALUES (${q(DEMO.org)}, 'Demo Clinic');`,
-		`INSERT OR IGNORE INTO domains (id, org_id, domain) VALUES (${q(DEMO.domainId)}, ${q(DEMO.org)}, ${q(DEMO.domain)});`,
-		`INSERT OR IGNORE INTO users (id, org_id, email, name, role, clinical) VALUES (${q(DEMO.admin.id)}, ${q(DEMO.org)}, ${q(DEMO.admin.email)}, 'Demo Admin', 'admin', 1);`,
-		`INSERT INTO tokens (id, org_id, user_id, name, hash, scopes) VALUES (${q(DEMO.tokenId)}, ${q(DEMO.org)}, ${q(DEMO.admin.id)}, 'demo', ${q(hash)}, '["admin"]') ON CONFLICT (id) DO UPDATE SET hash = excluded.hash, revoked_at = NULL;`,
-	];
-	for (const a of DEMO.aliases) {
-		stmts.push(
-			`INSERT OR IGNORE INTO aliases (id, org_id, domain_id, local_part, address, class, display_name) VALUES (${q(a.id)}, ${q(DEMO.org)}, ${q(DEMO.domainId)}, ${q(a.local)}, ${q(`${a.local}@${DEMO.domain}`)}, ${q(a.class)}, ${q(a.name)});`,
-			// Reading mail needs a grant even for an admin (minimum necessary); the demo admin
-			// manages all three demo aliases.
-			`INSERT OR IGNORE INTO alias_grants (alias_id, principal_type, principal_id, role, org_id) VALUES (${q(a.id)}, 'user', ${q(DEMO.admin.id)}, 'manager', ${q(DEMO.org)});`,
-		);
-	}
-	return stmts.join("\n");
+	return tenantSql(
+		{
+			orgId: DEMO.org,
+			orgName: "Demo Clinic",
+			domainId: DEMO.domainId,
+			domain: DEMO.domain,
+			user: { id: DEMO.admin.id, email: DEMO.admin.email, name: "Demo Admin", role: "owner", clinical: true },
+			tokenId: DEMO.tokenId,
+			token,
+			aliases: DEMO.aliases,
+		},
+		true,
+	);
 }
 
 function sampleMail() {

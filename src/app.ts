@@ -6,12 +6,14 @@ import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { aliasRoutes } from "./aliases/routes";
 import { Health } from "./api/schemas";
+import { auditRoutes } from "./audit/routes";
 import { authenticate } from "./auth/authenticate";
 import { openDb } from "./db/client";
 import { type Env, loadConfig } from "./env";
 import { AppError } from "./errors";
 import { inboxRoutes } from "./inbox/routes";
 import { orgRoutes } from "./org/routes";
+import { recipientRoutes } from "./recipients/routes";
 import type { RequestContext } from "./request-context";
 import { teamRoutes } from "./teams/routes";
 import { tokenRoutes } from "./tokens/routes";
@@ -47,7 +49,13 @@ export function createApp(): ApiApp {
 			}
 		},
 	});
-	app.use(requestId());
+	// Our own id for every request (a client-supplied X-Request-Id is ignored): the id is
+	// written into audit rows, so its content must never be caller-controlled.
+	app.use(requestId({ headerName: "" }));
+	app.use(async (c, next) => {
+		c.header("X-Request-Id", c.var.requestId);
+		await next();
+	});
 	app.use(secureHeaders());
 	app.use("/v1/*", authenticated);
 
@@ -67,6 +75,8 @@ export function createApp(): ApiApp {
 	orgRoutes(app);
 	aliasRoutes(app);
 	inboxRoutes(app);
+	recipientRoutes(app);
+	auditRoutes(app);
 	app.doc31("/openapi.json", { openapi: "3.1.0", info: { title: "Carepost API", version: "0.1.0" } });
 
 	app.notFound((c) => c.json(errorBody(new AppError("not_found")), 404));

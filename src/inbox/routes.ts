@@ -165,12 +165,12 @@ const routes = {
 		request: {
 			params: z.object({
 				id: Id("msg").openapi({ param: { name: "id", in: "path" } }),
-				n: z.coerce
-					.number()
-					.int()
-					.min(0)
-					.max(999)
-					.openapi({ param: { name: "n", in: "path" } }),
+				// A string in the path (so the parameter is documented as required), then a number.
+				n: z
+					.string()
+					.regex(/^\d{1,3}$/, "must be an attachment index 0-999")
+					.transform(Number)
+					.openapi({ param: { name: "n", in: "path" }, type: "string" }),
 			}),
 		},
 		responses: {

@@ -107,3 +107,11 @@ export async function api(path: string, token?: string, init: RequestInit = {}):
 	await waitOnExecutionContext(ctx);
 	return res;
 }
+
+/** A JSON API call: `call(token, "POST", "/v1/users", { … })`. */
+export async function call(token: string | undefined, method: string, path: string, body?: unknown): Promise<Response> {
+	return api(path, token, {
+		method,
+		...(body === undefined ? {} : { body: JSON.stringify(body), headers: { "Content-Type": "application/json" } }),
+	});
+}
