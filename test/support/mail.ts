@@ -98,6 +98,10 @@ export async function deliver(
 export async function api(path: string, token?: string, init: RequestInit = {}): Promise<Response> {
 	const headers = new Headers(init.headers);
 	if (token) headers.set("Authorization", `Bearer ${token}`);
+	// Each call comes from its own client address unless a test says otherwise, so the
+	// failed-authentication throttle (tested on its own) does not couple unrelated tests.
+	if (!headers.has("CF-Connecting-IP"))
+		headers.set("CF-Connecting-IP", `10.0.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}`);
 	const ctx = createExecutionContext();
 	const request = new Request(`https://carepost.test${path}`, { ...init, headers }) as Request<
 		unknown,
