@@ -81,6 +81,13 @@ describe("BOLA: another org's ids", () => {
 		expect(JSON.parse(text)).toEqual({ error: { code: "not_found", message: "Not found." } });
 	});
 
+	it.each(idRoutes.map((r) => [key(r), r] as const))("%s with a malformed id → 400", async (k, r) => {
+		const path = r.path.replace(":id", "not-an-id").replace(":n", "0");
+		const res = await call(attacker.token, r.method, path, BODIES[k] ?? (r.method === "POST" ? {} : undefined));
+		expect(res.status, k).toBe(400);
+		expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/^id: /);
+	});
+
 	it.each([
 		["GET /v1/conversations?alias=", () => `/v1/conversations?alias=${victimIds.als}`],
 		["GET /v1/tokens?userId=", () => `/v1/tokens?userId=${victimIds.usr}`],

@@ -95,7 +95,12 @@ export async function deliver(
 	return msg;
 }
 
-export async function api(path: string, token?: string, init: RequestInit = {}): Promise<Response> {
+export async function api(
+	path: string,
+	token?: string,
+	init: RequestInit = {},
+	bindings: Cloudflare.Env = env,
+): Promise<Response> {
 	const headers = new Headers(init.headers);
 	if (token) headers.set("Authorization", `Bearer ${token}`);
 	// Each call comes from its own client address unless a test says otherwise, so the
@@ -107,7 +112,7 @@ export async function api(path: string, token?: string, init: RequestInit = {}):
 		unknown,
 		IncomingRequestCfProperties
 	>;
-	const res = await worker.fetch(request, env, ctx);
+	const res = await worker.fetch(request, bindings, ctx);
 	await waitOnExecutionContext(ctx);
 	return res;
 }
