@@ -3,10 +3,9 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { aliases, auditEvents } from "../src/db/schema";
-import { buildMail, call, deliver } from "./support/mail";
+import { buildMail, call, deliver, json } from "./support/mail";
 import { createOrg, createUser, db } from "./support/org";
 
-const json = async (res: Response) => (await res.json()) as Record<string, any>;
 const spec = (localPart: string, domain: string, extra: object = {}) => ({
 	localPart,
 	domain,

@@ -10,10 +10,8 @@ import { verifyChain } from "../src/audit/verify";
 import * as schema from "../src/db/schema";
 import { loadConfig } from "../src/env";
 import { newId } from "../src/ids";
-import { call } from "./support/mail";
+import { call, json } from "./support/mail";
 import { createOrg, createUser, db } from "./support/org";
-
-const json = async (res: Response) => (await res.json()) as Record<string, any>;
 
 /** Recomputes every exported row's MAC and link: an export is only useful if it verifies. */
 async function verifyExported(rows: AuditRow[]): Promise<boolean> {

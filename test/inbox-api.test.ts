@@ -3,10 +3,8 @@ import { env } from "cloudflare:workers";
 import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { auditEvents, conversations, messages } from "../src/db/schema";
-import { buildMail, call, deliver } from "./support/mail";
+import { buildMail, call, deliver, json } from "./support/mail";
 import { createOrg, createUser, db, type TestOrg } from "./support/org";
-
-const json = async (res: Response) => (await res.json()) as Record<string, any>;
 
 const PDF = "JVBERi0xLjQKJcfsj6IKMSAwIG9iago=";
 

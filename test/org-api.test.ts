@@ -1,10 +1,8 @@
 // /v1/teams, /v1/domains, /v1/policies and /v1/recipients.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { call } from "./support/mail";
+import { call, json } from "./support/mail";
 import { createOrg, createUser } from "./support/org";
-
-const json = async (res: Response) => (await res.json()) as Record<string, any>;
 
 describe("/v1/teams", () => {
 	it("creates a team, sets and lists its members", async () => {

@@ -2,10 +2,8 @@
 import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { aliasGrants, auditEvents, conversations, tokens } from "../src/db/schema";
-import { buildMail, call, deliver } from "./support/mail";
+import { buildMail, call, deliver, json } from "./support/mail";
 import { createOrg, createUser, db } from "./support/org";
-
-const json = async (res: Response) => (await res.json()) as Record<string, any>;
 
 async function lastAudit(orgId: string) {
 	const rows = await db.select().from(auditEvents).where(eq(auditEvents.orgId, orgId));

@@ -124,3 +124,7 @@ export async function call(token: string | undefined, method: string, path: stri
 		...(body === undefined ? {} : { body: JSON.stringify(body), headers: { "Content-Type": "application/json" } }),
 	});
 }
+
+/** A response's JSON for assertions, which index freely into whatever came back. */
+// biome-ignore lint/suspicious/noExplicitAny: test assertions read arbitrary JSON shapes
+export const json = async (res: Response): Promise<any> => res.json();
