@@ -41,11 +41,14 @@ if (!domain || !/^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(domain)) fail("--domain must 
 if (!admin || !/^[^\s@"<>()\r\n\0]+@[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(admin)) fail("--admin must be an e-mail address");
 
 const wranglerBin = join(new URL("..", import.meta.url).pathname, "node_modules", ".bin", "wrangler");
-const target = args.remote ? "--remote" : "--local";
+// CAREPOST_PERSIST_TO points --local at another state folder (CI uses a throw-away one).
+const target = args.remote
+	? ["--remote"]
+	: ["--local", ...(process.env.CAREPOST_PERSIST_TO ? ["--persist-to", process.env.CAREPOST_PERSIST_TO] : [])];
 const env = { ...process.env, WRANGLER_SEND_METRICS: "false" };
 
 function d1(extra) {
-	const res = spawnSync(wranglerBin, ["d1", "execute", "DB", target, "--json", ...extra], { env, encoding: "utf8" });
+	const res = spawnSync(wranglerBin, ["d1", "execute", "DB", ...target, "--json", ...extra], { env, encoding: "utf8" });
 	if (res.status !== 0) {
 		console.error(res.stderr || res.stdout);
 		fail("wrangler d1 execute failed (have the migrations been applied?)");
