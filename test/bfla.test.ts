@@ -1,6 +1,7 @@
 // BFLA matrix: every org role × every token scope against every admin, audit and alias-
 // management route. A call is refused with 403 exactly when the policy (can(), itself tested
 // exhaustively in rbac.test.ts) says so; every allowed call gets past authorisation.
+import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type Action, can, ORG_ROLES, type OrgRole, SCOPES, type Scope } from "../src/auth/rbac";
 import { teams } from "../src/db/schema";
@@ -11,7 +12,19 @@ import { createOrg, createUser, db, type TestOrg } from "./support/org";
 let org: TestOrg;
 let teamId: string;
 let n = 0;
-const unique = () => `${++n}${Math.random().toString(36).slice(2, 8)}`;
+/** Letters only: digits could trip the alias naming policy (5+ digits reads as an identifier). */
+const unique = () => {
+	let v = ++n;
+	let out = "";
+	do {
+		out += String.fromCharCode(97 + (v % 26));
+		v = Math.floor(v / 26);
+	} while (v > 0);
+	return `${out}${crypto
+		.randomUUID()
+		.replace(/[^a-f]/g, "")
+		.slice(0, 6)}`;
+};
 
 interface Case {
 	action: Action;
@@ -119,6 +132,13 @@ const CASES: Record<string, Case> = {
 };
 
 let otherUserId: string;
+
+async function auditCount(): Promise<number> {
+	const row = await env.DB.prepare("SELECT COUNT(*) AS n FROM audit_events WHERE org_id = ?")
+		.bind(org.orgId)
+		.first<{ n: number }>();
+	return row?.n ?? 0;
+}
 const SCOPE_SETS: Scope[][] = SCOPES.map((s) => [s]);
 const tokens = new Map<string, string>();
 const principals: [OrgRole, Scope[]][] = ORG_ROLES.flatMap((role) =>
@@ -136,7 +156,7 @@ beforeAll(async () => {
 	}
 });
 
-describe("BFLA matrix", () => {
+describe("BFLA matrix (and one audit row per call)", () => {
 	it(`${ORG_ROLES.length} roles × ${SCOPE_SETS.length} scopes × ${Object.keys(CASES).length} routes`, async () => {
 		const wrong: string[] = [];
 		let allowed = 0;
@@ -145,8 +165,13 @@ describe("BFLA matrix", () => {
 				const principal = { orgId: org.orgId, userId: "x", tokenId: "t", role, clinical: false, scopes };
 				// Alias-bound checks are made against the caller's grant; these callers hold none.
 				const expectAllowed = can(principal, c.action, { class: "administrative", grant: null });
-				const res = await call(tokens.get(`${role}/${scopes.join("+")}`), c.method, await c.path(), c.body?.());
+				const path = await c.path();
+				const before = await auditCount();
+				const res = await call(tokens.get(`${role}/${scopes.join("+")}`), c.method, path, c.body?.());
 				const refused = res.status === 403;
+				// Allowed or refused, every call leaves exactly one audit row.
+				const written = (await auditCount()) - before;
+				if (written !== 1) wrong.push(`${name} as ${role}/${scopes.join("+")}: ${written} audit rows`);
 				if (refused === expectAllowed || res.status === 401 || res.status >= 500) {
 					wrong.push(
 						`${name} as ${role}/${scopes.join("+")}: ${res.status} (expected ${expectAllowed ? "allowed" : "403"})`,
