@@ -5,11 +5,12 @@ import { and, eq } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { commitWithAudit } from "../audit/append";
 import { blindIndex } from "../crypto/blind-index";
-import { newDataKey, sealBytes, sealJson } from "../crypto/envelope";
+import { newDataKey, sealJson } from "../crypto/envelope";
 import { type Db, errorText } from "../db/client";
 import { conversations, messages } from "../db/schema";
 import type { Config } from "../env";
 import { newId } from "../ids";
+import { sealMessage } from "../inbox/sealed-message";
 import type { MessageMeta } from "./meta";
 import type { QuarantineReason } from "./parse";
 import { findConversation } from "./thread";
@@ -33,10 +34,6 @@ export interface InboundMail {
 export type StoreOutcome =
 	| { stored: true; messageId: string; conversationId: string }
 	| { stored: false; duplicateOf: string };
-
-export function bodyKey(orgId: string, messageId: string): string {
-	return `org/${orgId}/msg/${messageId}`;
-}
 
 async function existingMessage(db: Db, aliasId: string, dedupeKey: string): Promise<string | null> {
 	const [row] = await db
@@ -101,8 +98,8 @@ export async function storeInbound({ db, bucket, config }: StoreDeps, mail: Inbo
 		);
 	}
 
-	const dataKey = await newDataKey(config.keyring);
-	const r2Key = bodyKey(orgId, messageId);
+	const sealedMessage = await sealMessage(config.keyring, orgId, messageId, mail.raw, meta);
+	const { r2Key } = sealedMessage;
 	const status = mail.quarantine ? "quarantined" : "received";
 	statements.push(
 		db.insert(messages).values({
@@ -115,17 +112,16 @@ export async function storeInbound({ db, bucket, config }: StoreDeps, mail: Inbo
 			dedupeKey,
 			size: mail.raw.byteLength,
 			r2Key,
-			wrappedKey: dataKey.wrapped,
-			keyId: dataKey.keyId,
-			sealed: await sealJson(dataKey.key, { orgId, recordId: messageId, purpose: "meta" }, meta),
+			wrappedKey: sealedMessage.wrappedKey,
+			keyId: sealedMessage.keyId,
+			sealed: sealedMessage.sealed,
 			status,
 			quarantineReason: mail.quarantine,
 			createdAt: now,
 		}),
 	);
 
-	const body = await sealBytes(dataKey.key, { orgId, recordId: messageId, purpose: "raw" }, mail.raw);
-	await bucket.put(r2Key, body);
+	await bucket.put(r2Key, sealedMessage.body);
 	try {
 		await commitWithAudit(
 			db,

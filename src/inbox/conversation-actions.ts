@@ -6,8 +6,8 @@ import { grantOn } from "../auth/grants";
 import { openDataKey, openJson } from "../crypto/envelope";
 import { conversations, messages, users } from "../db/schema";
 import { AppError } from "../errors";
-import type { MessageMeta } from "../inbound/meta";
 import { callerEvent, type RequestContext } from "../request-context";
+import { openMessageMeta } from "./sealed-message";
 
 /** A conversation view lists its newest messages; older ones are reached by id. */
 const MAX_MESSAGES_IN_VIEW = 200;
@@ -39,11 +39,7 @@ export async function readConversation(ctx: RequestContext, id: string) {
 		.limit(MAX_MESSAGES_IN_VIEW);
 	const list = await Promise.all(
 		rows.map(async (m) => {
-			let meta: MessageMeta | null = null;
-			if (m.wrappedKey && m.sealed) {
-				const mk = await openDataKey(ctx.config.keyring, m.keyId, m.wrappedKey);
-				meta = await openJson<MessageMeta>(mk, { orgId: m.orgId, recordId: m.id, purpose: "meta" }, m.sealed);
-			}
+			const meta = await openMessageMeta(ctx.config.keyring, m);
 			return {
 				id: m.id,
 				direction: m.direction,

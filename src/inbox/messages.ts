@@ -5,12 +5,12 @@ import { and, eq } from "drizzle-orm";
 import PostalMime from "postal-mime";
 import { appendAudit, commitWithAudit } from "../audit/append";
 import { audit, authoriseOnAlias } from "../auth/access";
-import { openBytes, openDataKey, openJson } from "../crypto/envelope";
 import { messages } from "../db/schema";
 import { AppError } from "../errors";
 import type { MessageMeta } from "../inbound/meta";
 import { PARSE_LIMITS } from "../inbound/parse";
 import { callerEvent, type RequestContext } from "../request-context";
+import { openSealedMessage } from "./sealed-message";
 
 type MessageRow = typeof messages.$inferSelect;
 type ReadAction = "message.read" | "message.read_raw" | "message.read_attachment";
@@ -32,14 +32,9 @@ async function findMessage(ctx: RequestContext, id: string): Promise<MessageRow>
 async function openMessage(ctx: RequestContext, id: string, action: ReadAction): Promise<Opened> {
 	const row = await findMessage(ctx, id);
 	await authoriseOnAlias(ctx, "message.read", row.aliasId, { type: "message", id });
-	if (row.status === "deleted" || !row.wrappedKey || !row.sealed || !row.r2Key) throw new AppError("gone");
+	if (row.status === "deleted") throw new AppError("gone");
 	try {
-		const key = await openDataKey(ctx.config.keyring, row.keyId, row.wrappedKey);
-		const meta = await openJson<MessageMeta>(key, { orgId: row.orgId, recordId: row.id, purpose: "meta" }, row.sealed);
-		const object = await ctx.bucket.get(row.r2Key);
-		if (!object) throw new AppError("integrity_failed");
-		const sealed = new Uint8Array(await object.arrayBuffer());
-		const raw = await openBytes(key, { orgId: row.orgId, recordId: row.id, purpose: "raw" }, sealed);
+		const { meta, raw } = await openSealedMessage(ctx.config.keyring, ctx.bucket, row);
 		return { row, meta, raw };
 	} catch (err) {
 		if (err instanceof AppError && err.code === "integrity_failed") {
