@@ -5,11 +5,11 @@ import { and, eq } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { commitWithAudit } from "../audit/append";
 import { blindIndex } from "../crypto/blind-index";
-import { newDataKey, sealJson } from "../crypto/envelope";
 import { type Db, errorText } from "../db/client";
 import { conversations, messages } from "../db/schema";
 import type { Config } from "../env";
 import { newId } from "../ids";
+import { sealConversation } from "../inbox/sealed-conversation";
 import { sealMessage } from "../inbox/sealed-message";
 import type { MessageMeta } from "./meta";
 import type { QuarantineReason } from "./parse";
@@ -77,24 +77,16 @@ export async function storeInbound({ db, bucket, config }: StoreDeps, mail: Inbo
 				.where(and(eq(conversations.id, conversationId), eq(conversations.orgId, orgId))),
 		);
 	} else {
-		const counterpart = counterpartOf(meta);
-		const convKey = await newDataKey(config.keyring);
 		statements.push(
-			db.insert(conversations).values({
-				id: conversationId,
-				orgId,
-				aliasId,
-				counterpartIndex: await blindIndex(config.indexKey, "address", counterpart),
-				wrappedKey: convKey.wrapped,
-				keyId: convKey.keyId,
-				sealed: await sealJson(
-					convKey.key,
-					{ orgId, recordId: conversationId, purpose: "conversation" },
-					{ counterpart, subject: meta.subject },
+			db
+				.insert(conversations)
+				.values(
+					await sealConversation(
+						config,
+						{ id: conversationId, orgId, aliasId, lastMessageAt: now },
+						{ counterpart: counterpartOf(meta), subject: meta.subject },
+					),
 				),
-				lastMessageAt: now,
-				createdAt: now,
-			}),
 		);
 	}
 

@@ -3,10 +3,10 @@ import { and, desc, eq } from "drizzle-orm";
 import { commitWithAudit } from "../audit/append";
 import { audit, authoriseOnAlias } from "../auth/access";
 import { grantOn } from "../auth/grants";
-import { openDataKey, openJson } from "../crypto/envelope";
 import { conversations, messages, users } from "../db/schema";
 import { AppError } from "../errors";
 import { callerEvent, type RequestContext } from "../request-context";
+import { openConversation } from "./sealed-conversation";
 import { openMessageMeta } from "./sealed-message";
 
 /** A conversation view lists its newest messages; older ones are reached by id. */
@@ -25,12 +25,7 @@ async function findConversation(ctx: RequestContext, id: string): Promise<Conver
 export async function readConversation(ctx: RequestContext, id: string) {
 	const c = await findConversation(ctx, id);
 	await authoriseOnAlias(ctx, "message.read", c.aliasId, { type: "conversation", id });
-	const key = await openDataKey(ctx.config.keyring, c.keyId, c.wrappedKey);
-	const sealed = await openJson<{ counterpart: string; subject: string | null }>(
-		key,
-		{ orgId: c.orgId, recordId: c.id, purpose: "conversation" },
-		c.sealed,
-	);
+	const sealed = await openConversation(ctx.config, c);
 	const rows = await ctx.db
 		.select()
 		.from(messages)

@@ -6,9 +6,9 @@ import { decodeCursor, encodeCursor } from "../api/cursor";
 import { audit, authoriseOnAlias, denied } from "../auth/access";
 import { readableAliasIds } from "../auth/grants";
 import { can } from "../auth/rbac";
-import { openDataKey, openJson } from "../crypto/envelope";
 import { conversations } from "../db/schema";
 import type { RequestContext } from "../request-context";
+import { openConversation } from "./sealed-conversation";
 
 export interface ConversationFilter {
 	aliasId?: string | undefined;
@@ -68,12 +68,7 @@ export async function listConversations(
 	const page = rows.slice(0, filter.limit);
 	const data = await Promise.all(
 		page.map(async ({ c, lastMessageId }) => {
-			const key = await openDataKey(ctx.config.keyring, c.keyId, c.wrappedKey);
-			const sealed = await openJson<{ counterpart: string; subject: string | null }>(
-				key,
-				{ orgId: c.orgId, recordId: c.id, purpose: "conversation" },
-				c.sealed,
-			);
+			const sealed = await openConversation(ctx.config, c);
 			return {
 				id: c.id,
 				aliasId: c.aliasId,
