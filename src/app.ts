@@ -1,6 +1,7 @@
 // The REST API: request id, secure headers, bearer auth on /v1, routes per domain, one error
 // shape. Handlers are thin; domain modules take a plain RequestContext.
 import { OpenAPIHono } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
@@ -13,6 +14,7 @@ import { type Env, loadConfig } from "./env";
 import { AppError } from "./errors";
 import { inboxRoutes } from "./inbox/routes";
 import { orgRoutes } from "./org/routes";
+import { outboundRoutes } from "./outbound/routes";
 import { recipientRoutes } from "./recipients/routes";
 import type { RequestContext } from "./request-context";
 import { teamRoutes } from "./teams/routes";
@@ -23,7 +25,7 @@ type AppEnv = { Bindings: Env; Variables: { ctx: RequestContext; requestId: stri
 export type ApiApp = OpenAPIHono<AppEnv>;
 
 function errorBody(err: AppError) {
-	return { error: { code: err.code, message: err.message } };
+	return { error: { code: err.code, message: err.message, ...err.details } };
 }
 
 const authenticated = createMiddleware<AppEnv>(async (c, next) => {
@@ -35,7 +37,7 @@ const authenticated = createMiddleware<AppEnv>(async (c, next) => {
 		clientIp: c.req.header("CF-Connecting-IP"),
 		requestId: c.var.requestId,
 	});
-	c.set("ctx", { db, bucket: c.env.BODIES, config, principal, requestId: c.var.requestId });
+	c.set("ctx", { db, bucket: c.env.BODIES, outbox: c.env.OUTBOX, config, principal, requestId: c.var.requestId });
 	await next();
 });
 
@@ -57,6 +59,17 @@ export function createApp(): ApiApp {
 		await next();
 	});
 	app.use(secureHeaders());
+	// A 5 MiB message is ~6.7 MB as base64 inside JSON; 10 MiB caps every body before it is
+	// parsed, so an oversized request costs no parsing at all.
+	app.use(
+		"/v1/*",
+		bodyLimit({
+			maxSize: 10 * 1024 * 1024,
+			onError: () => {
+				throw new AppError("payload_too_large");
+			},
+		}),
+	);
 	app.use("/v1/*", authenticated);
 
 	app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
@@ -75,6 +88,7 @@ export function createApp(): ApiApp {
 	orgRoutes(app);
 	aliasRoutes(app);
 	inboxRoutes(app);
+	outboundRoutes(app);
 	recipientRoutes(app);
 	auditRoutes(app);
 	app.doc31("/openapi.json", { openapi: "3.1.0", info: { title: "Carepost API", version: "0.1.0" } });

@@ -12,6 +12,7 @@ export const ERROR_STATUS = {
 	gone: 410,
 	payload_too_large: 413,
 	unprocessable: 422,
+	phi_blocked: 422,
 	rate_limited: 429,
 	integrity_failed: 500,
 	internal_error: 500,
@@ -29,6 +30,7 @@ const DEFAULT_MESSAGE: Record<ErrorCode, string> = {
 	gone: "This resource was deleted.",
 	payload_too_large: "The request is too large.",
 	unprocessable: "The request could not be processed.",
+	phi_blocked: "This message contains protected health information that may not be sent this way.",
 	rate_limited: "Too many requests; try again later.",
 	integrity_failed: "Stored data failed its integrity check.",
 	internal_error: "Internal error.",
@@ -38,11 +40,14 @@ const DEFAULT_MESSAGE: Record<ErrorCode, string> = {
 export class AppError extends Error {
 	readonly code: ErrorCode;
 	readonly status: (typeof ERROR_STATUS)[ErrorCode];
+	/** Extra fields for the error body (rule ids, refused recipients): never internals. */
+	readonly details: Record<string, unknown> | undefined;
 
-	constructor(code: ErrorCode, message?: string) {
+	constructor(code: ErrorCode, message?: string, details?: Record<string, unknown>) {
 		super(message ?? DEFAULT_MESSAGE[code]);
 		this.name = "AppError";
 		this.code = code;
 		this.status = ERROR_STATUS[code];
+		this.details = details;
 	}
 }

@@ -3,6 +3,8 @@ import { createApp } from "./app";
 import type { Env } from "./env";
 import { handleEmail } from "./inbound/handle-email";
 import { runScheduled } from "./jobs/run-scheduled";
+import { deliverBatch } from "./outbound/deliver";
+import type { OutboxJob } from "./outbound/dispatch";
 
 const app = createApp();
 
@@ -11,10 +13,8 @@ export default {
 	async email(message, env) {
 		await handleEmail(message, env);
 	},
-	async queue(batch) {
-		// Outbound delivery is not built yet (see README "Status"). Nothing enqueues today; if a
-		// job does arrive it is retried (and dead-lettered) rather than acknowledged and lost.
-		batch.retryAll();
+	async queue(batch, env) {
+		await deliverBatch(batch as MessageBatch<OutboxJob>, env);
 	},
 	async scheduled(controller, env) {
 		await runScheduled(env, new Date(controller.scheduledTime));

@@ -7,6 +7,7 @@ import type { Config } from "./env";
 export interface RequestContext {
 	db: Db;
 	bucket: R2Bucket;
+	outbox: Queue<unknown>;
 	config: Config;
 	principal: Principal;
 	requestId: string;

@@ -66,8 +66,14 @@ describe("detectPhi", () => {
 
 	it("has true and false positives for every rule", () => {
 		for (const rule of PHI_RULES) {
-			expect(TRUE_POSITIVES.some(([r]) => r === rule), rule).toBe(true);
-			expect(FALSE_POSITIVES.some(([r]) => r === rule), rule).toBe(true);
+			expect(
+				TRUE_POSITIVES.some(([r]) => r === rule),
+				rule,
+			).toBe(true);
+			expect(
+				FALSE_POSITIVES.some(([r]) => r === rule),
+				rule,
+			).toBe(true);
 		}
 	});
 

@@ -3,7 +3,7 @@
 // index of one kind from matching a value of another kind.
 import { toBase64, utf8 } from "./encoding";
 
-export type IndexPurpose = "address" | "message-id" | "raw-digest" | "domain";
+export type IndexPurpose = "address" | "message-id" | "raw-digest" | "domain" | "idempotency";
 
 export async function blindIndex(
 	indexKey: CryptoKey,

@@ -21,6 +21,8 @@ export interface MessageMeta {
 	references: string[];
 	envelopeFrom: string;
 	envelopeTo: string;
+	/** Outbound only: every envelope recipient (To, Cc, BCC, archive) the transport sends to. */
+	envelopeRecipients?: string[];
 	attachments: AttachmentInfo[];
 }
 

@@ -2,10 +2,13 @@
 import { openDb } from "../db/client";
 import { type Env, loadConfig } from "../env";
 import { expireAliases } from "./expire-aliases";
+import { requeueStale } from "./requeue-stale";
 
-export async function runScheduled(env: Env, now: Date): Promise<{ expired: number }> {
+export async function runScheduled(env: Env, now: Date): Promise<{ expired: number; requeued: number }> {
 	const config = await loadConfig(env);
-	const expired = await expireAliases(openDb(env.DB), config.auditKey, now);
-	console.log(JSON.stringify({ event: "scheduled.done", expired }));
-	return { expired };
+	const db = openDb(env.DB);
+	const expired = await expireAliases(db, config.auditKey, now);
+	const requeued = await requeueStale(db, env.OUTBOX, now);
+	console.log(JSON.stringify({ event: "scheduled.done", expired, requeued }));
+	return { expired, requeued };
 }

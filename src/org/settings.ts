@@ -40,6 +40,18 @@ export const OrgSettings = z
 			.int()
 			.min(30)
 			.max(365 * 30),
+		/**
+		 * Outside addresses or domains mail may be forwarded to (besides the org's own domains).
+		 * Forwarding copies a whole patient message, so it is closed by default.
+		 */
+		forwardAllowList: z
+			.array(
+				z
+					.string()
+					.max(254)
+					.regex(/^[a-z0-9._%+-]*@?[a-z0-9-]+(\.[a-z0-9-]+)+$/),
+			)
+			.max(200),
 		/** Shown as the From display name's organisation part, e.g. "Cardiology — Demo Clinic". */
 		displayName: HeaderSafeText.max(120).nullable(),
 	})
@@ -53,6 +65,7 @@ export const DEFAULT_SETTINGS: OrgSettings = {
 	aliasPattern: DEFAULT_ALIAS_PATTERN,
 	aliasDenylist: [],
 	retentionDays: DEFAULT_RETENTION_DAYS,
+	forwardAllowList: [],
 	displayName: null,
 };
 

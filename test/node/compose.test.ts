@@ -14,7 +14,9 @@ const draft: Draft = {
 	subject: "Re: Referral question — é",
 	text: "Hello Pat,\n.\nSee you Tuesday.\r\nBare CR\rhere.",
 	html: "<html><body><p>Hello Pat</p></body></html>",
-	attachments: [{ filename: "directions map.pdf", contentType: "application/pdf", content: new TextEncoder().encode("%PDF-1.4 x") }],
+	attachments: [
+		{ filename: "directions map.pdf", contentType: "application/pdf", content: new TextEncoder().encode("%PDF-1.4 x") },
+	],
 	messageId: "msg_abc@clinic.example",
 	inReplyTo: "patient-1@patient.example",
 	references: ["patient-0@patient.example", "patient-1@patient.example"],
@@ -67,7 +69,10 @@ describe("composeMime", () => {
 	it.each([
 		["subject", { subject: "Hi\r\nBcc: evil@x.example" }],
 		["a recipient", { to: ["a@b.example\nBcc: evil@x.example"] }],
-		["an attachment name", { attachments: [{ filename: "a\r\n.pdf", contentType: "application/pdf", content: new Uint8Array() }] }],
+		[
+			"an attachment name",
+			{ attachments: [{ filename: "a\r\n.pdf", contentType: "application/pdf", content: new Uint8Array() }] },
+		],
 		["the display name", { from: { name: "x\0y", address: "a@b.example" } }],
 	])("refuses CR/LF/NUL in %s even if validation were bypassed", (_n, patch) => {
 		expect(() => composeMime({ ...draft, ...patch } as Draft)).toThrow(/CR, LF or NUL/);
