@@ -187,7 +187,9 @@ export async function forward(
 		subject: `Fwd: ${meta.subject ?? ""}`,
 		text: input.note ?? "Forwarded message attached.",
 		html: null,
-		attachments: [{ filename: "forwarded-message.eml", contentType: "message/rfc822", content: raw }],
+		// RFC 2046 §5.2.1 allows message/rfc822 only in 7bit/8bit/binary, but a received message
+		// may hold bare LFs and long lines; as a base64 .eml file it arrives intact.
+		attachments: [{ filename: "forwarded-message.eml", contentType: "application/octet-stream", content: raw }],
 		inReplyTo: null,
 		references: [],
 		alsoScan: [

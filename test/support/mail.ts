@@ -127,4 +127,4 @@ export async function call(token: string | undefined, method: string, path: stri
 
 /** A response's JSON for assertions, which index freely into whatever came back. */
 // biome-ignore lint/suspicious/noExplicitAny: test assertions read arbitrary JSON shapes
-export const json = async (res: Response): Promise<any> => res.json();
+export const json = async (res: Pick<Response, "json">): Promise<any> => res.json();
