@@ -16,6 +16,8 @@ const BODIES: Record<string, unknown> = {
 	"PATCH /v1/aliases/:id": { displayName: "Renamed" },
 	"PUT /v1/aliases/:id/grants": { grants: [] },
 	"POST /v1/conversations/:id/assign": { assigneeId: null },
+	"POST /v1/conversations/:id/reply": { text: "Hello" },
+	"POST /v1/messages/:id/forward": { to: ["someone@example.org"] },
 };
 
 const PREFIX_OF_ROUTE: [RegExp, string][] = [

@@ -79,7 +79,7 @@ const IdempotencyHeader = z.object({
 		.string()
 		.regex(/^[A-Za-z0-9_.:-]{1,128}$/, "1-128 characters of A-Z a-z 0-9 _ . : -")
 		.optional()
-		.openapi({ param: { name: "Idempotency-Key", in: "header" }, description: "The same key never sends twice" }),
+		.openapi({ param: { name: "idempotency-key", in: "header" }, description: "The same key never sends twice" }),
 });
 
 const Queued = z
