@@ -75,7 +75,7 @@ export async function deliverOne(
 	const row = await db.query.messages.findFirst({
 		where: and(eq(messages.id, job.messageId), eq(messages.orgId, job.orgId)),
 	});
-	if (!row || row.status !== "queued" || row.direction !== "outbound") return { outcome: "skipped" };
+	if (row?.status !== "queued" || row.direction !== "outbound") return { outcome: "skipped" };
 	const attempt = row.attempts + 1;
 	const claim = await db
 		.update(messages)

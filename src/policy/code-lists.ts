@@ -13,7 +13,7 @@ export function codeListMatches(code: string): boolean {
 		for (const line of ICD10CM_CATEGORIES.split("\n")) icdIndex.set(line.slice(0, 3), line.slice(3));
 	}
 	const suffixes = icdIndex.get(code.slice(0, 3));
-	return suffixes !== undefined && suffixes.includes(`|${code.slice(3)}|`);
+	return suffixes?.includes(`|${code.slice(3)}|`) ?? false;
 }
 
 /** Words as the medication list spells them: letters/digits, joined by inner - or '. */
