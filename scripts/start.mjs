@@ -122,6 +122,9 @@ Demo admin token (also in .carepost/demo.json):
 
 3. Read the newest message back, decrypted (audited as message.read):
   curl ${auth} ${base}/v1/messages/$(curl -s ${auth} ${base}/v1/conversations | node -pe 'JSON.parse(require("fs").readFileSync(0)).data[0].lastMessageId')
+
+4. Reply as the alias (threaded; delivered by the local queue, written as an .eml by wrangler):
+  curl ${auth} -H "Content-Type: application/json" -X POST ${base}/v1/conversations/$(curl -s ${auth} ${base}/v1/conversations | node -pe 'JSON.parse(require("fs").readFileSync(0)).data[0].id')/reply -d '{"text":"We can see you on Tuesday at 10:30."}'
 `;
 }
 
