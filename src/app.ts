@@ -3,6 +3,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
+import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { aliasRoutes } from "./aliases/routes";
@@ -43,11 +44,14 @@ const authenticated = createMiddleware<AppEnv>(async (c, next) => {
 
 export function createApp(): ApiApp {
 	const app: ApiApp = new OpenAPIHono<AppEnv>({
-		defaultHook: (result, c) => {
+		// A path, query or header that does not parse is a 400; a JSON body that parses but
+		// fails validation is a 422. Either way the message names the first offending field.
+		defaultHook: (result) => {
 			if (!result.success) {
 				const issue = result.error.issues[0];
 				const field = issue?.path.join(".") || "request";
-				return c.json({ error: { code: "invalid_request", message: `${field}: ${issue?.message ?? "invalid"}` } }, 400);
+				const code = result.target === "json" ? "validation_failed" : "invalid_request";
+				throw new AppError(code, `${field}: ${issue?.message ?? "invalid"}`);
 			}
 		},
 	});
@@ -96,6 +100,10 @@ export function createApp(): ApiApp {
 	app.notFound((c) => c.json(errorBody(new AppError("not_found")), 404));
 	app.onError((err, c) => {
 		if (err instanceof AppError) return c.json(errorBody(err), err.status);
+		// Hono's own refusals (a body that is not JSON, for one) keep their 4xx, in our shape.
+		if (err instanceof HTTPException && err.status < 500) {
+			return c.json(errorBody(new AppError("invalid_request", err.message || undefined)), 400);
+		}
 		// Ids only: the error's message may quote SQL or input, so it is not logged or returned.
 		console.error(JSON.stringify({ event: "api.error", requestId: c.var.requestId, name: err.name }));
 		return c.json(errorBody(new AppError("internal_error")), 500);

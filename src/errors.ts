@@ -5,6 +5,7 @@
 
 export const ERROR_STATUS = {
 	invalid_request: 400,
+	validation_failed: 422,
 	unauthorized: 401,
 	forbidden: 403,
 	not_found: 404,
@@ -23,6 +24,7 @@ export type ErrorCode = keyof typeof ERROR_STATUS;
 
 const DEFAULT_MESSAGE: Record<ErrorCode, string> = {
 	invalid_request: "The request is not valid.",
+	validation_failed: "The request body did not pass validation.",
 	unauthorized: "Missing or invalid credentials.",
 	forbidden: "You are not allowed to do this.",
 	not_found: "Not found.",

@@ -2,7 +2,8 @@
 // credentials that are not ours.
 import { describe, expect, it } from "vitest";
 import { generateToken } from "../src/auth/tokens";
-import { call } from "./support/mail";
+import { api, call } from "./support/mail";
+import { createOrg, createUser } from "./support/org";
 import { key, servedRoutes } from "./support/routes";
 
 const PUBLIC = new Set(["GET /health", "GET /openapi.json"]);
@@ -27,5 +28,18 @@ describe("route table", () => {
 	it.each([...PUBLIC])("%s answers without credentials", async (k) => {
 		const [method, path] = k.split(" ") as [string, string];
 		expect((await call(undefined, method, path)).status).toBe(200);
+	});
+});
+
+describe("malformed bodies", () => {
+	it("answers 400 invalid_request (never a 500) for a body that is not JSON", async () => {
+		const user = await createUser(await createOrg(), { role: "admin" });
+		const res = await api("/v1/users", user.token, {
+			method: "POST",
+			headers: { "Content-Type": "application/json" },
+			body: "{not json",
+		});
+		expect(res.status).toBe(400);
+		expect(((await res.json()) as { error: { code: string } }).error.code).toBe("invalid_request");
 	});
 });

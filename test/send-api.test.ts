@@ -174,12 +174,14 @@ describe("safeguards", () => {
 			{ attachments: [{ filename: "a.pdf", contentType: "application/pdf\r\nX: y", content: "" }] },
 			"contentType",
 		],
-	])("refuses CR/LF/NUL in %s (400 naming the field)", async (_n, patch, field) => {
+	])("refuses CR/LF/NUL in %s (422 naming the field)", async (_n, patch, field) => {
 		const { org, doc, bindings } = await setup();
 		const body = { aliasId: org.aliasId("billing"), to: ["pat@patient.example"], subject: "S", text: "T", ...patch };
 		const res = await send(doc.token, "/v1/messages", body, bindings);
-		expect(res.status).toBe(400);
-		expect((await json(res)).error.message).toContain(field);
+		expect(res.status).toBe(422);
+		const { error } = await json(res);
+		expect(error.code).toBe("validation_failed");
+		expect(error.message).toContain(field);
 	});
 
 	it("refuses a CR/LF Idempotency-Key", async () => {
@@ -195,7 +197,7 @@ describe("safeguards", () => {
 		const body = (to: string[]) => ({ aliasId: org.aliasId("billing"), to, subject: "S", text: "T" });
 		expect((await send(doc.token, "/v1/messages", body(many(50)), bindings)).status).toBe(202);
 		const past = await send(doc.token, "/v1/messages", { ...body(many(40)), cc: many(11) }, bindings);
-		expect(past.status).toBe(400);
+		expect(past.status).toBe(422);
 	});
 
 	it("refuses an attachment type that is not allowed, and a message over the size limit (at the limit it passes)", async () => {

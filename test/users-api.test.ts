@@ -49,11 +49,11 @@ describe("/v1/users", () => {
 		["an unknown role", { email: "a@b.example", name: "X", role: "superuser" }, "role"],
 		["org_id (mass assignment)", { email: "a@b.example", name: "X", orgId: "org_other" }, "orgId"],
 		["status (mass assignment)", { email: "a@b.example", name: "X", status: "deactivated" }, "status"],
-	])("refuses %s with 400", async (_name, body, field) => {
+	])("refuses %s with 422 naming the field", async (_name, body, field) => {
 		const org = await createOrg();
 		const admin = await createUser(org, { role: "admin" });
 		const res = await call(admin.token, "POST", "/v1/users", body);
-		expect(res.status).toBe(400);
+		expect(res.status).toBe(422);
 		expect((await json(res)).error.message).toContain(field);
 	});
 
@@ -178,10 +178,10 @@ describe("/v1/tokens", () => {
 	});
 
 	it.each([
-		["no scopes", { name: "x", scopes: [] }, 400],
-		["an unknown scope", { name: "x", scopes: ["root"] }, 400],
+		["no scopes", { name: "x", scopes: [] }, 422],
+		["an unknown scope", { name: "x", scopes: ["root"] }, 422],
 		["an expiry in the past", { name: "x", scopes: ["messages:read"], expiresAt: "2020-01-01T00:00:00Z" }, 422],
-		["a hash (mass assignment)", { name: "x", scopes: ["messages:read"], hash: "00" }, 400],
+		["a hash (mass assignment)", { name: "x", scopes: ["messages:read"], hash: "00" }, 422],
 	])("refuses %s", async (_n, body, status) => {
 		const org = await createOrg();
 		const user = await createUser(org);
