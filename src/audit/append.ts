@@ -13,6 +13,21 @@ import { type AuditEvent, chainRows, GENESIS_MAC } from "./chain";
  */
 const MAX_APPEND_ATTEMPTS = 5;
 
+/**
+ * The last head this isolate wrote, per org. While one isolate serves an org (the usual case)
+ * this saves a D1 read on every append; when another isolate has appended meanwhile, the
+ * triggers refuse the batch and the retry reads the real head. Bounded so a deployment with
+ * many orgs cannot grow it without limit.
+ */
+const knownHeads = new Map<string, { seq: number; mac: string }>();
+const MAX_KNOWN_HEADS = 1000;
+
+function rememberHead(orgId: string, head: { seq: number; mac: string }) {
+	knownHeads.delete(orgId);
+	knownHeads.set(orgId, head);
+	if (knownHeads.size > MAX_KNOWN_HEADS) knownHeads.delete(knownHeads.keys().next().value as string);
+}
+
 export async function auditHead(db: Db, orgId: string): Promise<{ seq: number; mac: string }> {
 	const [head] = await db
 		.select({ seq: auditEvents.seq, mac: auditEvents.mac })
@@ -35,13 +50,16 @@ export async function commitWithAudit(
 	statements: BatchItem<"sqlite">[] = [],
 ): Promise<void> {
 	for (let attempt = 1; ; attempt++) {
-		const head = await auditHead(db, orgId);
+		const head = (attempt === 1 && knownHeads.get(orgId)) || (await auditHead(db, orgId));
 		const rows = await chainRows(auditKey, orgId, head, events, new Date().toISOString());
 		const inserts = rows.map((row) => db.insert(auditEvents).values(row));
 		try {
 			await runBatch(db, [...statements, ...inserts]);
+			const last = rows.at(-1);
+			if (last) rememberHead(orgId, { seq: last.seq, mac: last.mac });
 			return;
 		} catch (err) {
+			knownHeads.delete(orgId);
 			if (attempt >= MAX_APPEND_ATTEMPTS || !errorText(err).includes("audit_chain:")) throw err;
 		}
 	}
