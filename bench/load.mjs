@@ -91,6 +91,7 @@ async function apiSends(tenant, count) {
 					break;
 				}
 				stats.retried++;
+				stats[`status${res.status}`] = (stats[`status${res.status}`] ?? 0) + 1;
 				if (attempt === 5) stats.failed++;
 			}
 		}
@@ -108,7 +109,10 @@ async function reads(tenant, ids, count) {
 			const res = await h.call(path, { headers: { Authorization: `Bearer ${tenant.token}` } });
 			await res.arrayBuffer();
 			if (res.ok) stats.ok++;
-			else stats.failed++;
+			else {
+				stats.failed++;
+				stats[`status${res.status}`] = (stats[`status${res.status}`] ?? 0) + 1;
+			}
 		}
 	};
 	await Promise.all(Array.from({ length: 10 }, worker));

@@ -71,9 +71,15 @@ export async function startHarness() {
 		// Module names are relative to this root; the bundle lives in a temp folder.
 		modulesRoot: join(work, "build"),
 		// The Worker's per-message log lines would drown the report (and cost the runner time).
+		// BENCH_DEBUG=1 shows them.
 		handleRuntimeStdio(stdout, stderr) {
-			stdout.resume();
-			stderr.resume();
+			if (process.env.BENCH_DEBUG) {
+				stdout.pipe(process.stderr);
+				stderr.pipe(process.stderr);
+			} else {
+				stdout.resume();
+				stderr.resume();
+			}
 		},
 		compatibilityDate: "2026-04-26",
 		d1Databases: { DB: "bench-db", FLOOR_DB: "floor-db" },

@@ -102,6 +102,33 @@ describe("appending", () => {
 		expect(await verifyChain(db, auditKey, orgId)).toMatchObject({ ok: true, count: 4, headSeq: 4 });
 	});
 
+	it("recovers when another isolate appended behind this one's back (stale head → refused → retried)", async () => {
+		const { orgId, auditKey } = await chainOf(2);
+		// Another isolate appends seq 3 directly: this isolate's remembered head (seq 2) is now stale.
+		const [row] = await chainRows(
+			auditKey,
+			orgId,
+			await auditHead(db, orgId),
+			[event("elsewhere")],
+			new Date().toISOString(),
+		);
+		await run(
+			"INSERT INTO audit_events (org_id, seq, at, actor_type, actor_id, action, outcome, details, prev_mac, mac) VALUES (?,?,?,?,?,?,?,?,?,?)",
+			row?.orgId,
+			row?.seq,
+			row?.at,
+			row?.actorType,
+			row?.actorId,
+			row?.action,
+			row?.outcome,
+			row?.details,
+			row?.prevMac,
+			row?.mac,
+		);
+		await appendAudit(db, auditKey, orgId, event("after"));
+		expect(await verifyChain(db, auditKey, orgId)).toMatchObject({ ok: true, count: 4, headSeq: 4 });
+	});
+
 	it("keeps each org's chain separate", async () => {
 		const a = await chainOf(3);
 		const b = await chainOf(2);

@@ -1,5 +1,10 @@
 // Appending to the audit chain in the same D1 batch as the change it records, so a change is
 // never stored without its audit row (or the other way round).
+//
+// Each org's chain has one head, so appends to one org are a queue by nature. Within an isolate
+// they take turns (a lease per org) and remember the head they wrote, so an append is a single
+// D1 batch with no read and no collision. Across isolates, the database's triggers refuse a
+// batch built on a stale head; it is retried with the real head after a random pause.
 import { desc, eq } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { type Db, errorText, runBatch } from "../db/client";
@@ -7,25 +12,48 @@ import { auditEvents } from "../db/schema";
 import { type AuditEvent, chainRows, GENESIS_MAC } from "./chain";
 
 /**
- * Two requests for one org can read the same head; the database's triggers then refuse the
- * second batch as a whole. Retrying with the new head resolves it; five attempts absorb a
- * burst of concurrent writers without letting a real fault spin for long.
+ * Cross-isolate collisions only (within an isolate appends take turns): a handful of retries
+ * with growing random pauses lets every writer through without letting a real fault spin.
  */
-const MAX_APPEND_ATTEMPTS = 5;
+const MAX_APPEND_ATTEMPTS = 8;
+const MAX_BACKOFF_MS = 250;
 
 /**
- * The last head this isolate wrote, per org. While one isolate serves an org (the usual case)
- * this saves a D1 read on every append; when another isolate has appended meanwhile, the
- * triggers refuse the batch and the retry reads the real head. Bounded so a deployment with
- * many orgs cannot grow it without limit.
+ * A turn is normally one D1 batch (milliseconds). The lease only bounds the damage of a turn
+ * that never ends (a cancelled request): after it, the next writer goes ahead anyway and the
+ * triggers still keep the chain correct.
  */
+const LEASE_MS = 5_000;
+/** Waiting writers look again this often: a few per D1 round trip. */
+const POLL_MS = 2;
+/** Bounds the per-isolate maps so a deployment with many orgs cannot grow them without limit. */
+const MAX_TRACKED_ORGS = 1000;
+
 const knownHeads = new Map<string, { seq: number; mac: string }>();
-const MAX_KNOWN_HEADS = 1000;
+const turns = new Map<string, number>();
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function rememberHead(orgId: string, head: { seq: number; mac: string }) {
 	knownHeads.delete(orgId);
 	knownHeads.set(orgId, head);
-	if (knownHeads.size > MAX_KNOWN_HEADS) knownHeads.delete(knownHeads.keys().next().value as string);
+	if (knownHeads.size > MAX_TRACKED_ORGS) knownHeads.delete(knownHeads.keys().next().value as string);
+}
+
+/**
+ * Waits for this org's turn. Polling with the request's own timer (rather than awaiting a
+ * promise another request resolves) keeps every request inside its own I/O context.
+ */
+async function takeTurn(orgId: string): Promise<void> {
+	for (;;) {
+		const busyUntil = turns.get(orgId);
+		if (busyUntil === undefined || busyUntil < Date.now()) {
+			turns.set(orgId, Date.now() + LEASE_MS);
+			if (turns.size > MAX_TRACKED_ORGS) turns.delete(turns.keys().next().value as string);
+			return;
+		}
+		await sleep(POLL_MS);
+	}
 }
 
 export async function auditHead(db: Db, orgId: string): Promise<{ seq: number; mac: string }> {
@@ -49,19 +77,25 @@ export async function commitWithAudit(
 	events: AuditEvent[],
 	statements: BatchItem<"sqlite">[] = [],
 ): Promise<void> {
-	for (let attempt = 1; ; attempt++) {
-		const head = (attempt === 1 && knownHeads.get(orgId)) || (await auditHead(db, orgId));
-		const rows = await chainRows(auditKey, orgId, head, events, new Date().toISOString());
-		const inserts = rows.map((row) => db.insert(auditEvents).values(row));
-		try {
-			await runBatch(db, [...statements, ...inserts]);
-			const last = rows.at(-1);
-			if (last) rememberHead(orgId, { seq: last.seq, mac: last.mac });
-			return;
-		} catch (err) {
-			knownHeads.delete(orgId);
-			if (attempt >= MAX_APPEND_ATTEMPTS || !errorText(err).includes("audit_chain:")) throw err;
+	await takeTurn(orgId);
+	try {
+		for (let attempt = 1; ; attempt++) {
+			const head = (attempt === 1 && knownHeads.get(orgId)) || (await auditHead(db, orgId));
+			const rows = await chainRows(auditKey, orgId, head, events, new Date().toISOString());
+			const inserts = rows.map((row) => db.insert(auditEvents).values(row));
+			try {
+				await runBatch(db, [...statements, ...inserts]);
+				const last = rows.at(-1);
+				if (last) rememberHead(orgId, { seq: last.seq, mac: last.mac });
+				return;
+			} catch (err) {
+				knownHeads.delete(orgId);
+				if (attempt >= MAX_APPEND_ATTEMPTS || !errorText(err).includes("audit_chain:")) throw err;
+				await sleep(Math.random() * Math.min(MAX_BACKOFF_MS, 2 ** attempt));
+			}
 		}
+	} finally {
+		turns.delete(orgId);
 	}
 }
 
