@@ -45,7 +45,7 @@ function withFaults(env: HarnessEnv, rate: number): HarnessEnv {
 					return (...args: unknown[]) =>
 						Math.random() < rate
 							? Promise.reject(new Error(`injected ${what} fault`))
-							: (value as Function).apply(t, args);
+							: (value as (...a: unknown[]) => unknown).apply(t, args);
 				}
 				return typeof value === "function" ? value.bind(t) : value;
 			},
