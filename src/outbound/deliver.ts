@@ -112,14 +112,15 @@ export async function deliverBatch(batch: MessageBatch<OutboxJob>, env: Env): Pr
 	const config = await loadConfig(env);
 	const deps = { db: openDb(env.DB), bucket: env.BODIES, config, transport: transportFor(env, config) };
 	for (const msg of batch.messages) {
+		const { messageId } = msg.body;
 		try {
 			const result = await deliverOne(deps, msg.body);
-			console.log(JSON.stringify({ event: "outbox.delivery", messageId: msg.body.messageId, outcome: result.outcome }));
+			console.log(JSON.stringify({ event: "outbox.delivery", messageId, outcome: result.outcome }));
 			if (result.outcome === "retry") msg.retry({ delaySeconds: result.delaySeconds ?? BASE_DELAY_SECONDS });
 			else msg.ack();
 		} catch {
 			// D1 or R2 trouble, not the provider's: try the job again later, nothing is marked.
-			console.error(JSON.stringify({ event: "outbox.error", messageId: msg.body.messageId }));
+			console.error(JSON.stringify({ event: "outbox.error", messageId }));
 			msg.retry({ delaySeconds: BASE_DELAY_SECONDS });
 		}
 	}
