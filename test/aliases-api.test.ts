@@ -120,6 +120,8 @@ describe("alias lifecycle and grants", () => {
 		expect((await json(await call(auditor.token, "GET", "/v1/aliases"))).data).toHaveLength(3);
 		const mine = await json(await call(member.token, "GET", "/v1/aliases"));
 		expect(mine.data.map((a: { localPart: string }) => a.localPart)).toEqual(["dr-lee"]);
+		expect((await call(member.token, "GET", `/v1/aliases/${org.aliasId("dr-lee")}`)).status).toBe(200);
+		expect((await call(member.token, "GET", `/v1/aliases/${org.aliasId("billing")}`)).status).toBe(403);
 		const page = await json(await call(auditor.token, "GET", "/v1/aliases?limit=2"));
 		const next = await json(await call(auditor.token, "GET", `/v1/aliases?limit=2&cursor=${page.nextCursor}`));
 		expect([...page.data, ...next.data].map((a: { localPart: string }) => a.localPart)).toEqual([

@@ -28,6 +28,8 @@ const unique = () => {
 
 interface Case {
 	action: Action;
+	/** A further condition the route applies beyond can() (these callers hold no grants). */
+	alsoRequires?: (role: OrgRole) => boolean;
 	method: string;
 	path: () => Promise<string> | string;
 	body?: () => unknown;
@@ -94,7 +96,12 @@ const CASES: Record<string, Case> = {
 		body: () => ({ kind: "domain", value: `p${unique()}.example`, secure: true, reason: "BAA signed" }),
 	},
 	"GET /v1/aliases": { action: "alias.list", method: "GET", path: () => "/v1/aliases" },
-	"GET /v1/aliases/:id": { action: "alias.list", method: "GET", path: () => `/v1/aliases/${org.aliasId("billing")}` },
+	"GET /v1/aliases/:id": {
+		action: "alias.list",
+		alsoRequires: (role) => role !== "member", // a member sees only aliases they hold a grant on
+		method: "GET",
+		path: () => `/v1/aliases/${org.aliasId("billing")}`,
+	},
 	"POST /v1/aliases": {
 		action: "alias.write",
 		method: "POST",
@@ -164,7 +171,8 @@ describe("BFLA matrix (and one audit row per call)", () => {
 			for (const [role, scopes] of principals) {
 				const principal = { orgId: org.orgId, userId: "x", tokenId: "t", role, clinical: false, scopes };
 				// Alias-bound checks are made against the caller's grant; these callers hold none.
-				const expectAllowed = can(principal, c.action, { class: "administrative", grant: null });
+				const expectAllowed =
+					can(principal, c.action, { class: "administrative", grant: null }) && (c.alsoRequires?.(role) ?? true);
 				const path = await c.path();
 				const before = await auditCount();
 				const res = await call(tokens.get(`${role}/${scopes.join("+")}`), c.method, path, c.body?.());

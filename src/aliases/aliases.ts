@@ -5,8 +5,8 @@ import { and, asc, eq, gt, inArray } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { decodeCursor, encodeCursor } from "../api/cursor";
 import { commitWithAudit } from "../audit/append";
-import { audit, authorise } from "../auth/access";
-import { readableAliasIds } from "../auth/grants";
+import { audit, authorise, denied } from "../auth/access";
+import { grantOn, readableAliasIds } from "../auth/grants";
 import { aliases, domains, teams } from "../db/schema";
 import { AppError } from "../errors";
 import { newId } from "../ids";
@@ -87,6 +87,10 @@ export async function listAliases(
 export async function getAlias(ctx: RequestContext, id: string) {
 	await authorise(ctx, "alias.list", { type: "alias", id });
 	const alias = await findAlias(ctx, id);
+	// As in the list: outside the inventory roles, only aliases the caller holds a grant on.
+	if (!INVENTORY_ROLES.has(ctx.principal.role) && !(await grantOn(ctx.db, ctx.principal, id))) {
+		await denied(ctx, "alias.list", { type: "alias", id });
+	}
 	await audit(ctx, "alias.read", { type: "alias", id });
 	return aliasView(alias);
 }
