@@ -2,12 +2,18 @@
 // R2 object contains any of them — yet the API returns every one of them, decrypted.
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
+import PostalMime from "postal-mime";
 import { describe, expect, it } from "vitest";
 import { auditEvents, messages } from "../src/db/schema";
-import { api, deliver } from "./support/mail";
+import { api, call, deliver } from "./support/mail";
 import { createOrg, createUser, db } from "./support/org";
+import { capturingOutbox } from "./support/outbox";
 
 const MARKERS = {
+	replyBody: "REPLYMARKER6402",
+	ccAddress: "ccmarker3318@partner.example",
+	registryAddress: "registrymarker5527@lab.example",
+	idempotencyKey: "IDEMMARKER9044",
 	subject: "SUBJECTMARKER7731",
 	body: "BODYMARKER5519",
 	senderName: "NAMEMARKER2204",
@@ -64,6 +70,31 @@ describe("encryption at rest", () => {
 		const org = await createOrg();
 		const to = org.alias("cardiology-referrals");
 		await deliver(markedMail(to), { to, from: MARKERS.senderAddress });
+		// Outbound too: a reply with a marked body and Cc, and a marked recipient-registry entry.
+		const officer = await createUser(org, {
+			role: "compliance",
+			clinical: true,
+			grants: { "cardiology-referrals": "sender" },
+		});
+		await call(officer.token, "POST", "/v1/recipients", {
+			kind: "address",
+			value: MARKERS.registryAddress,
+			secure: true,
+			reason: "BAA",
+		});
+		const { bindings } = capturingOutbox();
+		const [inbound] = await db.select().from(messages).where(eq(messages.orgId, org.orgId));
+		const reply = await api(
+			`/v1/conversations/${inbound?.conversationId}/reply`,
+			officer.token,
+			{
+				method: "POST",
+				headers: { "Content-Type": "application/json", "Idempotency-Key": MARKERS.idempotencyKey },
+				body: JSON.stringify({ text: `Thanks, ${MARKERS.replyBody}`, cc: [MARKERS.ccAddress] }),
+			},
+			bindings,
+		);
+		expect(reply.status).toBe(202);
 
 		const dump = await everythingAtRest();
 		for (const [field, marker] of Object.entries(MARKERS)) {
@@ -71,10 +102,18 @@ describe("encryption at rest", () => {
 		}
 
 		const reader = await createUser(org, { grants: { "cardiology-referrals": "viewer" } });
+		const replyRaw = await (
+			await api(`/v1/messages/${((await reply.json()) as { id: string }).id}/raw`, reader.token)
+		).text();
+		const parsedReply = await PostalMime.parse(replyRaw);
+		expect(parsedReply.text).toContain(MARKERS.replyBody);
+		expect(parsedReply.cc?.[0]).toMatchObject({ address: MARKERS.ccAddress });
+		const registry = await (await api("/v1/recipients", officer.token)).text();
+		expect(registry).toContain(MARKERS.registryAddress);
 		const list = await api("/v1/conversations", reader.token);
 		const page = (await list.json()) as { data: { subject: string; counterpart: string; lastMessageId: string }[] };
 		expect(page.data[0]).toMatchObject({ subject: MARKERS.subject, counterpart: MARKERS.senderAddress });
-		const res = await api(`/v1/messages/${page.data[0]?.lastMessageId}`, reader.token);
+		const res = await api(`/v1/messages/${inbound?.id}`, reader.token);
 		const message = (await res.json()) as Record<string, unknown>;
 		expect(message).toMatchObject({
 			subject: MARKERS.subject,
