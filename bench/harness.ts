@@ -12,6 +12,7 @@ import { type Env, loadConfig } from "../src/env";
 import { newId } from "../src/ids";
 import carepost from "../src/index";
 import { detectPhi } from "../src/policy/phi";
+import { auditInserts } from "../test/support/audit-rows";
 import { floorEmail } from "./floor";
 import { seedMessages } from "./seed-messages";
 
@@ -105,8 +106,6 @@ async function seedTenant(env: HarnessEnv, name: string, clinical: boolean) {
 async function seedAudit(env: HarnessEnv, orgId: string, count: number) {
 	const { auditKey } = await loadConfig(env);
 	const db = openDb(env.DB);
-	// 13 columns × 7 rows = 91 bound parameters, under D1's 100.
-	const PER_STATEMENT = 7;
 	const CHUNK = 7000;
 	for (let done = 0; done < count; done += CHUNK) {
 		const events = Array.from({ length: Math.min(CHUNK, count - done) }, (_, i) => ({
@@ -118,31 +117,7 @@ async function seedAudit(env: HarnessEnv, orgId: string, count: number) {
 			outcome: "success" as const,
 		}));
 		const rows = await chainRows(auditKey, orgId, await auditHead(db, orgId), events, new Date().toISOString());
-		const statements: D1PreparedStatement[] = [];
-		for (let i = 0; i < rows.length; i += PER_STATEMENT) {
-			const chunk = rows.slice(i, i + PER_STATEMENT);
-			statements.push(
-				env.DB.prepare(
-					`INSERT INTO audit_events (org_id, seq, at, actor_type, actor_id, action, target_type, target_id, outcome, request_id, details, prev_mac, mac) VALUES ${chunk.map(() => "(?,?,?,?,?,?,?,?,?,?,?,?,?)").join(",")}`,
-				).bind(
-					...chunk.flatMap((r) => [
-						r.orgId,
-						r.seq,
-						r.at,
-						r.actorType,
-						r.actorId,
-						r.action,
-						r.targetType,
-						r.targetId,
-						r.outcome,
-						r.requestId,
-						r.details,
-						r.prevMac,
-						r.mac,
-					]),
-				),
-			);
-		}
+		const statements = auditInserts(env.DB, rows);
 		await env.DB.batch(statements);
 	}
 	return { orgId, count };

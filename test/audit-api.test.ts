@@ -10,6 +10,7 @@ import { verifyChain } from "../src/audit/verify";
 import * as schema from "../src/db/schema";
 import { loadConfig } from "../src/env";
 import { newId } from "../src/ids";
+import { auditInserts } from "./support/audit-rows";
 import { call, json } from "./support/mail";
 import { createOrg, createUser, db } from "./support/org";
 
@@ -106,33 +107,7 @@ describe("export at scale", () => {
 			})),
 			new Date().toISOString(),
 		);
-		const cols =
-			"org_id, seq, at, actor_type, actor_id, action, target_type, target_id, outcome, request_id, details, prev_mac, mac";
-		const PER = 7; // 13 columns × 7 rows = 91 bound parameters (D1 allows 100)
-		const statements: D1PreparedStatement[] = [];
-		for (let i = 0; i < rows.length; i += PER) {
-			const chunk = rows.slice(i, i + PER);
-			const values = chunk.map(() => "(?,?,?,?,?,?,?,?,?,?,?,?,?)").join(",");
-			statements.push(
-				env.DB.prepare(`INSERT INTO audit_events (${cols}) VALUES ${values}`).bind(
-					...chunk.flatMap((r) => [
-						r.orgId,
-						r.seq,
-						r.at,
-						r.actorType,
-						r.actorId,
-						r.action,
-						r.targetType,
-						r.targetId,
-						r.outcome,
-						r.requestId,
-						r.details,
-						r.prevMac,
-						r.mac,
-					]),
-				),
-			);
-		}
+		const statements = auditInserts(env.DB, rows);
 		for (let i = 0; i < statements.length; i += 500) await env.DB.batch(statements.slice(i, i + 500));
 
 		// Count the queries the export makes, to prove it pulls a page only when asked.

@@ -8,15 +8,13 @@ import { type AuditRow, macRow } from "../src/audit/chain";
 import { verifyChain } from "../src/audit/verify";
 import { loadConfig } from "../src/env";
 import { newId } from "../src/ids";
+import { auditInserts } from "./support/audit-rows";
 import { db } from "./support/org";
 
 const run = (sql: string, ...params: unknown[]) =>
 	env.DB.prepare(sql)
 		.bind(...params)
 		.run();
-
-const COLUMNS =
-	"org_id, seq, at, actor_type, actor_id, action, target_type, target_id, outcome, request_id, details, prev_mac, mac";
 
 async function rowsOf(orgId: string): Promise<AuditRow[]> {
 	const res = await env.DB.prepare(
@@ -28,22 +26,7 @@ async function rowsOf(orgId: string): Promise<AuditRow[]> {
 }
 
 async function insertRow(row: AuditRow) {
-	await run(
-		`INSERT INTO audit_events (${COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`,
-		row.orgId,
-		row.seq,
-		row.at,
-		row.actorType,
-		row.actorId,
-		row.action,
-		row.targetType,
-		row.targetId,
-		row.outcome,
-		row.requestId,
-		row.details,
-		row.prevMac,
-		row.mac,
-	);
+	await env.DB.batch(auditInserts(env.DB, [row]));
 }
 
 async function chainOf(length: number) {

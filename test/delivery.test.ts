@@ -122,6 +122,28 @@ describe("delivery", () => {
 	});
 });
 
+describe("enqueue", () => {
+	it("answers 202 and keeps the message queued for the sweep when the queue refuses the job", async () => {
+		const org = await createOrg();
+		const doc = await createUser(org, { grants: { billing: "sender" } });
+		const brokenQueue = { send: () => Promise.reject(new Error("queue unavailable")) } as unknown as Queue<unknown>;
+		const res = await api(
+			"/v1/messages",
+			doc.token,
+			{
+				method: "POST",
+				headers: { "Content-Type": "application/json" },
+				body: JSON.stringify({ aliasId: org.aliasId("billing"), to: ["pat@patient.example"], subject: "S", text: "T" }),
+			},
+			{ ...env, OUTBOX: brokenQueue },
+		);
+		expect(res.status).toBe(202);
+		const { id } = await json(res);
+		expect(await statusOf(id)).toMatchObject({ status: "queued", attempts: 0 });
+		expect(await auditFor(org.orgId, "message.send")).toHaveLength(1);
+	});
+});
+
 describe("SES transport (fetch stubbed at the boundary)", () => {
 	afterEach(() => {
 		vi.restoreAllMocks();
